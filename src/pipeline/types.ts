@@ -1,0 +1,100 @@
+// Typed messages between pipeline stages. Data flows one way:
+// source -> Frame -> Batch -> (inference) -> DetectionEvent -> sinks; StreamStatus on the side.
+
+/** One decoded frame, already scaled and padded by ffmpeg to the model input size. */
+export interface Frame {
+  streamId: string;
+  /** Monotonic per stream, across reconnects (0-based). */
+  frameNumber: number;
+  /** Presentation time in seconds, monotonic per stream across reconnects. */
+  pts: number;
+  /** Wall-clock time (ms since epoch) the frame left the decoder. */
+  captureTime: number;
+  /** Size of the source video (before scaling). */
+  sourceWidth: number;
+  sourceHeight: number;
+  /** RGB bytes, height x width x 3, of the model input canvas (image placed top-left, padded). */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** Size of the scaled image inside the canvas (the rest is padding). */
+  contentWidth: number;
+  contentHeight: number;
+  /** Frames of this stream dropped (live backpressure) since the previous frame that was emitted. */
+  droppedBefore: number;
+  /** true for files and other lossless sources, false for live sources (drop-to-newest). */
+  lossless: boolean;
+}
+
+/** Frames from any streams, inferred together. */
+export interface Batch {
+  frames: Frame[];
+  /** When the batch was closed (ms since epoch). */
+  formedAt: number;
+}
+
+export interface Detection {
+  /** [x1, y1, x2, y2] in source-image pixels. */
+  box: [number, number, number, number];
+  score: number;
+  classId: number;
+  label: string;
+}
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Event schema v1 (schema/detection-event.v1.schema.json); one per processed frame. */
+export interface DetectionEvent {
+  schemaVersion: 1;
+  type: 'detections';
+  streamId: string;
+  frameNumber: number;
+  /** Presentation timestamp in seconds. */
+  pts: number;
+  /** ISO-8601 wall-clock times. */
+  captureTime: string;
+  emitTime: string;
+  /** emitTime - captureTime in milliseconds. */
+  latencyMs: number;
+  source: { width: number; height: number };
+  model: { name: string; weightsHash: string };
+  detections: Detection[];
+  /** Frames of this stream dropped since the previous event. */
+  droppedFrames: number;
+}
+
+export type StreamState = 'connecting' | 'live' | 'stalled' | 'backing_off' | 'ended' | 'failed';
+
+/** Emitted on every state change of a stream. */
+export interface StreamStatusEvent {
+  schemaVersion: 1;
+  type: 'status';
+  streamId: string;
+  state: StreamState;
+  previousState: StreamState | null;
+  time: string;
+  /** One line saying why (ffmpeg's error, stall timeout, backoff delay...). */
+  reason?: string;
+  /** Reconnect attempt number since the last time the stream was live. */
+  attempt?: number;
+  /** Milliseconds until the next attempt, when backing off. */
+  retryInMs?: number;
+}
+
+export type PipelineEvent = DetectionEvent | StreamStatusEvent;
+
+/** A sink consumes events; it must never block the pipeline (buffer, drop and count instead). */
+export interface Sink {
+  readonly name: string;
+  write(event: PipelineEvent): void;
+  /** Flush what is buffered and release resources. */
+  close(): Promise<void>;
+  /** Counters for metrics and the status line. */
+  stats(): SinkStats;
+}
+
+export interface SinkStats {
+  written: number;
+  dropped: number;
+  [key: string]: number;
+}
