@@ -1,0 +1,57 @@
+// RetinaNet: ResNet body -> FPN P3..P7 -> class and box subnets, plus the anchors for a padded input size.
+import * as tf from '@tensorflow/tfjs-core';
+import { generateAnchors } from './anchors.ts';
+import { anchorsPerLocation, type ModelConfig } from './config.ts';
+import { fpnForward } from './fpn.ts';
+import { headForward } from './head.ts';
+import type { Params } from './params.ts';
+import { resnetForward } from './resnet.ts';
+
+export interface HeadOutputs {
+  /** Per level P3..P7: class logits [N, H*W*A, K]. */
+  cls: tf.Tensor3D[];
+  /** Per level: box deltas [N, H*W*A, 4]. */
+  box: tf.Tensor3D[];
+  /** Per level feature map size [H, W]. */
+  featureSizes: [number, number][];
+}
+
+export class RetinaNet {
+  private anchorCache = new Map<string, tf.Tensor2D>();
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly params: Params,
+  ) {}
+
+  /** x: normalized NHWC input, H and W padded to a multiple of config.input.sizeDivisible. */
+  forward(x: tf.Tensor4D): HeadOutputs {
+    const c = resnetForward(x, this.params, this.config.backbone);
+    const p = fpnForward(c, this.params, this.config.fpn);
+    tf.dispose(c);
+    const featureSizes = p.map((f) => [f.shape[1], f.shape[2]] as [number, number]);
+    const { cls, box } = headForward(p, this.params, this.config.head, this.config.numClasses);
+    tf.dispose(p);
+    return { cls, box, featureSizes };
+  }
+
+  /** Anchors [sum(H*W*A), 4] for one padded input size, per level, cached (kept across calls). */
+  anchors(imageSize: [number, number], featureSizes: [number, number][]): tf.Tensor2D[] {
+    const key = `${imageSize}|${featureSizes.join(';')}`;
+    let all = this.anchorCache.get(key);
+    if (!all) {
+      const data = generateAnchors(this.config.anchors, imageSize, featureSizes);
+      all = tf.keep(tf.tensor2d(data, [data.length / 4, 4]));
+      this.anchorCache.set(key, all);
+    }
+    const A = anchorsPerLocation(this.config.anchors);
+    const sizes = featureSizes.map(([h, w]) => h * w * A);
+    return tf.split(all, sizes, 0);
+  }
+
+  dispose(): void {
+    for (const t of this.anchorCache.values()) t.dispose();
+    this.anchorCache.clear();
+    this.params.dispose();
+  }
+}
