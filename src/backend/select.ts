@@ -43,11 +43,12 @@ async function tryTfjsNode(gpu: boolean): Promise<string | null> {
  */
 async function importWithoutCrashHandlers(pkg: string): Promise<void> {
   const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const listeners = (e: (typeof events)[number]) => process.listeners(e as 'uncaughtException') as unknown[];
+  const before = events.map((e) => new Set(listeners(e)));
   await import(pkg);
   await tf.setBackend('wasm').catch(() => false); // the glue registers its handlers when the module starts
   events.forEach((e, i) => {
-    for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as (...a: unknown[]) => void);
+    for (const l of listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as (...a: unknown[]) => void);
   });
 }
 

@@ -12,7 +12,7 @@ function basicBlock(x: tf.Tensor4D, p: Params, name: string, stride: number): tf
   return tf.tidy(() => {
     const y = conv(conv(x, p.conv(`${name}.conv1`), stride, true), p.conv(`${name}.conv2`), 1, false);
     const id = p.has(`${name}.downsample.0.weight`) ? conv(x, p.conv(`${name}.downsample.0`), stride, false) : x;
-    return tf.relu(tf.add(y, id));
+    return tf.relu(tf.add(y, id)) as tf.Tensor4D;
   });
 }
 
@@ -23,7 +23,7 @@ function bottleneck(x: tf.Tensor4D, p: Params, name: string, stride: number, str
     y = conv(y, p.conv(`${name}.conv2`), s3, true);
     y = conv(y, p.conv(`${name}.conv3`), 1, false);
     const id = p.has(`${name}.downsample.0.weight`) ? conv(x, p.conv(`${name}.downsample.0`), stride, false) : x;
-    return tf.relu(tf.add(y, id));
+    return tf.relu(tf.add(y, id)) as tf.Tensor4D;
   });
 }
 
