@@ -1,0 +1,28 @@
+// Flag parsing on node:util parseArgs, with errors that name the flag.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.ts';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<T extends Options>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = String((e as Error).message).replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`retinastream ${command}: ${msg}`);
+  }
+}
+
+export function intFlag(name: string, v: string | undefined, def: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: "${v}" is not an integer in [${min}, ${max}]`);
+  return n;
+}
+
+export function numFlag(name: string, v: string | undefined, def: number, min = -Infinity, max = Infinity): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: "${v}" is not a number in [${min}, ${max}]`);
+  return n;
+}

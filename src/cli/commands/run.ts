@@ -1,0 +1,206 @@
+// retinastream run: the streaming job. Inputs -> ffmpeg -> batches -> RetinaNet -> events -> JSONL / WebSocket / Kafka.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeBackend } from '../../backend/select.ts';
+import { PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
+import { createDetector, type Detector } from '../../model/detector.ts';
+import { healthFromMetrics } from '../../pipeline/http/health.ts';
+import { startHttpServer, type HttpServerHandle } from '../../pipeline/http/server.ts';
+import { parseInputArg, streamIdFromUrl } from '../../pipeline/ingest/index.ts';
+import { createMetrics, type Metrics } from '../../pipeline/metrics/metrics.ts';
+import { formatStatusLine } from '../../pipeline/metrics/statusLine.ts';
+import { createPipeline, type Pipeline } from '../../pipeline/pipeline.ts';
+import { createJsonlSink } from '../../pipeline/sinks/jsonlSink.ts';
+import { createKafkajsProducer } from '../../pipeline/sinks/kafkaProducer.ts';
+import { createKafkaSink } from '../../pipeline/sinks/kafkaSink.ts';
+import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
+import type { Sink } from '../../pipeline/types.ts';
+import { intFlag, parse } from '../args.ts';
+import { UsageError } from '../errors.ts';
+
+export const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
+export const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
+
+/** CLI flags as a partial config (the last layer). */
+export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> } {
+  const { values, positionals } = parse('run', argv, {
+    config: { type: 'string' },
+    input: { type: 'string', multiple: true },
+    model: { type: 'string' },
+    backend: { type: 'string' },
+    jsonl: { type: 'string' },
+    'no-jsonl': { type: 'boolean' },
+    'ws-port': { type: 'string' },
+    'ws-host': { type: 'string' },
+    'ws-token': { type: 'string' },
+    'no-ws': { type: 'boolean' },
+    'kafka-brokers': { type: 'string' },
+    'kafka-topic': { type: 'string' },
+    'kafka-status-topic': { type: 'string' },
+    'kafka-buffer': { type: 'string' },
+    'max-batch': { type: 'string' },
+    'max-wait-ms': { type: 'string' },
+    canvas: { type: 'string' },
+    'status-interval-ms': { type: 'string' },
+    live: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
+  const f: Record<string, unknown> = {};
+  const sinks: Record<string, Record<string, unknown> | string | null> = {};
+  const ws: Record<string, unknown> = {};
+  const kafka: Record<string, unknown> = {};
+  if (values.model) f.model = values.model;
+  if (values.backend) f.backend = values.backend;
+  if (values.input) {
+    f.inputs = values.input.map((a) => {
+      const { id, url } = parseInputArg(a);
+      return values.live ? { id, url, live: true } : { id, url };
+    });
+  }
+  if (values.jsonl) sinks.jsonl = values.jsonl;
+  if (values['no-jsonl']) sinks.jsonl = null;
+  if (values['ws-port'] !== undefined) ws.port = intFlag('ws-port', values['ws-port'], 8080, 0, 65535);
+  if (values['no-ws']) ws.port = null;
+  if (values['ws-host']) ws.host = values['ws-host'];
+  if (values['ws-token']) ws.token = values['ws-token'];
+  if (values['kafka-brokers']) kafka.brokers = values['kafka-brokers'].split(',').filter(Boolean);
+  if (values['kafka-topic']) kafka.topic = values['kafka-topic'];
+  if (values['kafka-status-topic']) kafka.statusTopic = values['kafka-status-topic'];
+  if (values['kafka-buffer']) kafka.bufferSize = intFlag('kafka-buffer', values['kafka-buffer'], 10000);
+  if (Object.keys(ws).length) sinks.ws = ws;
+  if (Object.keys(kafka).length) sinks.kafka = kafka;
+  if (Object.keys(sinks).length) f.sinks = sinks;
+  const batch: Record<string, number> = {};
+  if (values['max-batch']) batch.maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
+  if (values['max-wait-ms']) batch.maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
+  if (Object.keys(batch).length) f.batch = batch;
+  if (values.canvas) {
+    const m = /^(\d+)x(\d+)$/.exec(values.canvas);
+    if (!m) throw new UsageError(`--canvas: "${values.canvas}" is not WIDTHxHEIGHT`);
+    f.canvas = [Number(m[1]), Number(m[2])];
+  }
+  if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
+  return { file: values.config, flags: f };
+}
+
+/** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
+export function defaultCanvas(detector: Detector): [number, number] {
+  const { minSize, maxSize, sizeDivisible } = detector.config.input;
+  const up = (v: number) => Math.ceil(v / sizeDivisible) * sizeDivisible;
+  return [up(maxSize), up(minSize)];
+}
+
+interface Running {
+  pipeline: Pipeline;
+  sinks: Sink[];
+  http: HttpServerHandle | null;
+  metrics: Metrics;
+}
+
+async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean): Promise<{ sinks: Sink[]; http: HttpServerHandle | null }> {
+  const sinks: Sink[] = [];
+  let http: HttpServerHandle | null = null;
+  if (cfg.sinks.jsonl) sinks.push(createJsonlSink(cfg.sinks.jsonl));
+  const ws = cfg.sinks.ws;
+  if (ws.port !== null) {
+    http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }) });
+    sinks.push(
+      createWsSink({
+        server: http.server,
+        token: ws.token ?? undefined,
+        maxClients: ws.maxClients,
+        maxMessageBytes: ws.maxMessageBytes,
+        maxBufferedBytes: ws.maxBufferedBytes,
+        pingIntervalMs: ws.pingIntervalMs,
+        metrics,
+      }),
+    );
+    process.stderr.write(`websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+  }
+  const k = cfg.sinks.kafka;
+  if (k.brokers.length) {
+    const producer = createKafkajsProducer({ brokers: k.brokers, clientId: k.clientId, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) });
+    sinks.push(createKafkaSink({ producer, topic: k.topic, statusTopic: k.statusTopic, bufferSize: k.bufferSize, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) }));
+    process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
+  }
+  for (const s of sinks) metrics.watchSink(s);
+  return { sinks, http };
+}
+
+async function shutdown(r: Running): Promise<void> {
+  await r.pipeline.stop();
+  await Promise.all(r.sinks.map((s) => s.close().catch((e: Error) => process.stderr.write(`sink ${s.name}: ${e.message}\n`))));
+  await r.http?.close();
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { file, flags } = flagsToConfig(argv);
+  const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
+  const modelDir = cfg.model ?? DEMO_MODEL;
+  if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
+  const inputs = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const seen = new Set<string>();
+  const resolved = inputs.map((inp) => {
+    let id = inp.id ?? streamIdFromUrl(inp.url);
+    for (let n = 2; seen.has(id); n++) id = `${inp.id ?? streamIdFromUrl(inp.url)}-${n}`;
+    seen.add(id);
+    return { ...inp, id };
+  });
+
+  const metrics = createMetrics();
+  let detector: Detector | null = null;
+  const { sinks, http } = await openSinks(cfg, metrics, () => detector !== null);
+  detector = await createDetector({ model: modelDir, backend: cfg.backend ?? undefined });
+  const canvas = cfg.canvas ?? defaultCanvas(detector);
+  process.stderr.write(
+    `model ${detector.model.name} (${detector.model.hash}) on ${describeBackend(detector.backend)}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
+  );
+  const pipeline = createPipeline({
+    inputs: resolved,
+    detector,
+    canvas: { width: canvas[0], height: canvas[1] },
+    maxBatch: cfg.batch.maxBatch,
+    maxWaitMs: cfg.batch.maxWaitMs,
+    source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime },
+    onBatch: (r) => metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: cfg.batch.maxBatch, durationMs: r.inferMs }),
+  });
+  for (const s of pipeline.sources) {
+    s.frameReady$.subscribe(() => metrics.frameDecoded(s.id));
+  }
+  pipeline.events$.subscribe((e) => {
+    metrics.observeEvent(e);
+    if (e.type === 'status' && e.state === 'failed') process.stderr.write(`stream ${e.streamId}: failed: ${e.reason ?? 'unknown reason'}\n`);
+    for (const s of sinks) s.write(e);
+  });
+  const running: Running = { pipeline, sinks, http, metrics };
+  let stopping: Promise<void> | null = null;
+  const onSignal = (sig: string) => {
+    if (stopping) return;
+    process.stderr.write(`${sig}: stopping sources, finishing in-flight batches, flushing sinks\n`);
+    stopping = shutdown(running);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const timer =
+    cfg.statusIntervalMs > 0
+      ? setInterval(() => {
+          for (const s of pipeline.sources) {
+            const total = s.stats().totalFrames;
+            if (total) metrics.setStreamTotal(s.id, total);
+          }
+          process.stderr.write(formatStatusLine(metrics.snapshot()) + '\n');
+        }, cfg.statusIntervalMs)
+      : null;
+  pipeline.start();
+  await pipeline.done;
+  if (timer) clearInterval(timer);
+  await (stopping ?? shutdown(running));
+  process.stderr.write(formatStatusLine(metrics.snapshot()) + '\n');
+  detector.dispose();
+  const failed = pipeline.sources.filter((s) => s.state === 'failed').map((s) => s.id);
+  if (failed.length === pipeline.sources.length) {
+    process.stderr.write(`all inputs failed: ${failed.join(', ')}\n`);
+    return 1;
+  }
+  return 0;
+}

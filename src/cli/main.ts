@@ -1,0 +1,47 @@
+// The `retinastream` command: dispatches to one module per subcommand.
+import { formatError, UsageError } from './errors.ts';
+
+const HELP = `retinastream: RetinaNet (focal loss) object detection on live video, in TensorFlow.js
+
+usage:
+  retinastream run [--input [ID=]URL]... [--model DIR] [--jsonl FILE|-] [--ws-port N] [--kafka-brokers H:P]   stream detections
+  retinastream detect --model DIR [--json] [--out annotated.jpg] IMAGE...                       detect on images
+  retinastream convert --from torchvision|detectron2 FILE -o DIR                                 convert a checkpoint
+  retinastream info DIR                                                                          describe a model
+  retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
+  retinastream train --config FILE                                                               train with focal loss
+  retinastream bench model|pipeline [...]                                                        print speed figures
+
+global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  detect: async () => (await import('./commands/detect.ts')).detectCommand,
+  convert: async () => (await import('./commands/convert.ts')).convertCommand,
+  info: async () => (await import('./commands/info.ts')).infoCommand,
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  eval: async () => (await import('./commands/eval.ts')).evalCommand,
+  train: async () => (await import('./commands/train.ts')).trainCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name ? 0 : 2;
+  }
+  try {
+    const load = COMMANDS[name];
+    if (!load) throw new UsageError(`retinastream: unknown command "${name}" (expected one of ${Object.keys(COMMANDS).join(', ')})`);
+    return await (await load())(rest);
+  } catch (e) {
+    const msg = formatError(e, verbose);
+    process.stderr.write(`${msg.startsWith('retinastream') ? '' : 'retinastream: '}${msg}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,162 @@
+// Configuration of `retinastream run`: config/default.jsonc <- --config FILE <- RETINASTREAM_* env <- flags,
+// validated against the defaults' shape: unknown keys, wrong types, bad URLs and numbers out of range are
+// reported with the key path and what was expected.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJsonc } from './jsonc.ts';
+
+export interface InputConfig {
+  id?: string;
+  url: string;
+  live?: boolean;
+  rtspTransport?: 'tcp' | 'udp';
+}
+
+export interface RunConfig {
+  model: string | null;
+  backend: string | null;
+  inputs: InputConfig[];
+  batch: { maxBatch: number; maxWaitMs: number };
+  canvas: [number, number] | null;
+  source: {
+    connectTimeoutMs: number;
+    stallTimeoutMs: number;
+    backoff: { initialMs: number; maxMs: number; factor: number; jitter: number };
+    realtime: boolean;
+  };
+  sinks: {
+    jsonl: string | null;
+    ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number };
+    kafka: { brokers: string[]; topic: string; statusTopic: string; clientId: string; bufferSize: number };
+  };
+  statusIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'RS_ERR_CONFIG';
+}
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULTS_FILE = join(PROJECT_ROOT, 'config', 'default.jsonc');
+
+export function loadDefaults(): RunConfig {
+  return parseJsonc(readFileSync(DEFAULTS_FILE, 'utf8'), DEFAULTS_FILE) as RunConfig;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep-merge `over` into `base`, rejecting keys the defaults do not have. Arrays replace. */
+export function mergeChecked(base: Json, over: Json, where: string, path = ''): Json {
+  if (!isObj(base) || !isObj(over)) return over;
+  const out: Record<string, Json> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in base)) throw new ConfigError(`${where}: unknown key "${p}" (known: ${Object.keys(base).join(', ')})`);
+    out[k] = base[k] === null ? v : mergeChecked(base[k], v, where, p);
+  }
+  return out;
+}
+
+function num(v: unknown, key: string, min: number, max: number, integer = true): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new ConfigError(`${key}: ${JSON.stringify(v)} is not ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+  }
+}
+
+const URL_SCHEMES = /^(rtsp|rtsps|rtmp|rtmps|http|https|udp|tcp|srt|file):\/\//i;
+
+export function validateInputUrl(url: unknown, key: string): void {
+  if (typeof url !== 'string' || url.trim() === '') throw new ConfigError(`${key}: expected a file path or URL, got ${JSON.stringify(url)}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    if (!URL_SCHEMES.test(url)) throw new ConfigError(`${key}: "${url}" has an unsupported scheme (expected rtsp, http(s), rtmp, udp, tcp, srt, file, or a path)`);
+    try {
+      const u = new URL(url);
+      if (!u.hostname && !url.toLowerCase().startsWith('file:')) throw new Error('no host');
+    } catch {
+      throw new ConfigError(`${key}: "${url}" is not a valid URL`);
+    }
+  }
+}
+
+export function validateRunConfig(c: RunConfig): RunConfig {
+  if (c.model !== null && typeof c.model !== 'string') throw new ConfigError(`model: expected a directory path or null`);
+  if (!Array.isArray(c.inputs)) throw new ConfigError('inputs: expected an array of {id?, url, live?, rtspTransport?}');
+  const ids = new Set<string>();
+  c.inputs.forEach((inp, i) => {
+    if (!isObj(inp)) throw new ConfigError(`inputs[${i}]: expected an object {id?, url, live?, rtspTransport?}`);
+    for (const k of Object.keys(inp)) if (!['id', 'url', 'live', 'rtspTransport'].includes(k)) throw new ConfigError(`inputs[${i}]: unknown key "${k}"`);
+    validateInputUrl(inp.url, `inputs[${i}].url`);
+    if (inp.rtspTransport !== undefined && !['tcp', 'udp'].includes(inp.rtspTransport)) throw new ConfigError(`inputs[${i}].rtspTransport: expected "tcp" or "udp"`);
+    if (inp.id !== undefined) {
+      if (typeof inp.id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(inp.id)) throw new ConfigError(`inputs[${i}].id: "${inp.id}" must be 1-64 of A-Z a-z 0-9 . _ -`);
+      if (ids.has(inp.id)) throw new ConfigError(`inputs[${i}].id: "${inp.id}" is used twice`);
+      ids.add(inp.id);
+    }
+  });
+  num(c.batch.maxBatch, 'batch.maxBatch', 1, 64);
+  num(c.batch.maxWaitMs, 'batch.maxWaitMs', 0, 10000);
+  if (c.canvas !== null) {
+    if (!Array.isArray(c.canvas) || c.canvas.length !== 2) throw new ConfigError('canvas: expected [width, height] or null');
+    c.canvas.forEach((v, i) => num(v, `canvas[${i}]`, 32, 4096));
+  }
+  num(c.source.connectTimeoutMs, 'source.connectTimeoutMs', 100, 600000);
+  num(c.source.stallTimeoutMs, 'source.stallTimeoutMs', 100, 600000);
+  num(c.source.backoff.initialMs, 'source.backoff.initialMs', 1, 600000);
+  num(c.source.backoff.maxMs, 'source.backoff.maxMs', c.source.backoff.initialMs, 3600000);
+  num(c.source.backoff.factor, 'source.backoff.factor', 1, 10, false);
+  num(c.source.backoff.jitter, 'source.backoff.jitter', 0, 1, false);
+  const ws = c.sinks.ws;
+  if (ws.port !== null) num(ws.port, 'sinks.ws.port', 0, 65535);
+  num(ws.maxClients, 'sinks.ws.maxClients', 1, 100000);
+  num(ws.maxMessageBytes, 'sinks.ws.maxMessageBytes', 64, 16 * 1024 * 1024);
+  num(ws.maxBufferedBytes, 'sinks.ws.maxBufferedBytes', 1024, 1024 * 1024 * 1024);
+  num(ws.pingIntervalMs, 'sinks.ws.pingIntervalMs', 100, 3600000);
+  const k = c.sinks.kafka;
+  if (!Array.isArray(k.brokers) || k.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(b))) {
+    throw new ConfigError(`sinks.kafka.brokers: ${JSON.stringify(k.brokers)} is not a list of "host:port"`);
+  }
+  num(k.bufferSize, 'sinks.kafka.bufferSize', 1, 10_000_000);
+  for (const t of ['topic', 'statusTopic'] as const) {
+    if (typeof k[t] !== 'string' || !/^[A-Za-z0-9._{}-]{1,249}$/.test(k[t])) throw new ConfigError(`sinks.kafka.${t}: "${k[t]}" is not a valid topic (A-Z a-z 0-9 . _ - and {stream})`);
+  }
+  num(c.statusIntervalMs, 'statusIntervalMs', 0, 3600000);
+  return c;
+}
+
+/** Environment overrides (RETINASTREAM_*), as a partial config. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Json> {
+  const o: Record<string, Json> = {};
+  if (env.RETINASTREAM_MODEL) o.model = env.RETINASTREAM_MODEL;
+  if (env.RETINASTREAM_BACKEND) o.backend = env.RETINASTREAM_BACKEND;
+  if (env.RETINASTREAM_INPUTS) o.inputs = env.RETINASTREAM_INPUTS.split(',').filter(Boolean).map((a) => ({ url: a }));
+  const sinks: Record<string, Json> = {};
+  if (env.RETINASTREAM_WS_PORT) sinks.ws = { port: Number(env.RETINASTREAM_WS_PORT) };
+  if (env.RETINASTREAM_KAFKA_BROKERS) sinks.kafka = { brokers: env.RETINASTREAM_KAFKA_BROKERS.split(',').filter(Boolean) };
+  if (env.RETINASTREAM_JSONL) sinks.jsonl = env.RETINASTREAM_JSONL;
+  if (Object.keys(sinks).length) o.sinks = sinks;
+  return o;
+}
+
+export interface ConfigLayers {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Record<string, Json>;
+}
+
+export function resolveRunConfig(layers: ConfigLayers): RunConfig {
+  let c = loadDefaults() as unknown as Json;
+  if (layers.file) {
+    let text: string;
+    try {
+      text = readFileSync(layers.file, 'utf8');
+    } catch {
+      throw new ConfigError(`--config: ${layers.file}: file not found or unreadable`);
+    }
+    c = mergeChecked(c, parseJsonc(text, layers.file) as Json, layers.file);
+  }
+  if (layers.env) c = mergeChecked(c, configFromEnv(layers.env), 'environment');
+  if (layers.flags) c = mergeChecked(c, layers.flags, 'flags');
+  return validateRunConfig(c as unknown as RunConfig);
+}

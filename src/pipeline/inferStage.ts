@@ -1,0 +1,55 @@
+// The inference stage: one batch on the device at a time; each frame of the batch becomes one event
+// (also when it has no detections). Batches are concatenated canvases, so ffmpeg's scaling is the
+// only resize; boxes come back in source pixels.
+import { concatMap, type OperatorFunction } from 'rxjs';
+import type { Detector } from '../model/detector.ts';
+import { detectionEvent, type ModelInfo } from './events.ts';
+import type { Batch, DetectionEvent } from './types.ts';
+
+export interface InferResult {
+  batch: Batch;
+  events: DetectionEvent[];
+  /** Wall time of the forward pass and post-processing (ms). */
+  inferMs: number;
+}
+
+export function concatCanvases(batch: Batch): Uint8Array {
+  const { width, height } = batch.frames[0];
+  const size = width * height * 3;
+  const data = new Uint8Array(size * batch.frames.length);
+  batch.frames.forEach((f, i) => {
+    if (f.width !== width || f.height !== height) throw new Error(`stream ${f.streamId}: frame canvas ${f.width}x${f.height} differs from the batch's ${width}x${height}`);
+    data.set(f.data, i * size);
+  });
+  return data;
+}
+
+export async function inferBatch(detector: Detector, model: ModelInfo, batch: Batch): Promise<InferResult> {
+  const start = performance.now();
+  const { width, height } = batch.frames[0];
+  const dets = await detector.detectCanvases({
+    data: concatCanvases(batch),
+    count: batch.frames.length,
+    height,
+    width,
+    geometry: batch.frames.map((f) => ({ resized: [f.contentHeight, f.contentWidth], source: [f.sourceHeight, f.sourceWidth] })),
+  });
+  const inferMs = performance.now() - start;
+  const now = Date.now();
+  return { batch, events: batch.frames.map((f, i) => detectionEvent(f, dets[i], model, now)), inferMs };
+}
+
+/** Batches in, results out, strictly one batch at a time (the device is the bottleneck). */
+export function inferBatches(
+  detector: Detector,
+  model: ModelInfo,
+  onDone: (r: InferResult) => void,
+  /** Applied when the batch goes onto the device (e.g. refreshLiveFrames). */
+  atDispatch: (b: Batch) => Batch = (b) => b,
+): OperatorFunction<Batch, InferResult> {
+  return concatMap(async (batch) => {
+    const r = await inferBatch(detector, model, atDispatch(batch));
+    onDone(r);
+    return r;
+  });
+}
