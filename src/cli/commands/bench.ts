@@ -1,0 +1,111 @@
+// retinastream bench model|pipeline: commands that print speed figures (not timed tests).
+//   bench model: images/s of our engine vs torchvision's eager CPU model, same architecture, input and batch.
+//   bench pipeline: see pipelineBench.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeBackend } from '../../backend/select.ts';
+import { defaultModelConfig, type Depth } from '../../model/config.ts';
+import { createDetector, type CanvasBatch } from '../../model/detector.ts';
+import { initWeights } from '../../model/init.ts';
+import { saveModelDir } from '../../model/modelDir.ts';
+import { DetectorPool } from '../../model/workers/detectorPool.ts';
+import { PROJECT_ROOT } from '../../config/runConfig.ts';
+import { intFlag, parse } from '../args.ts';
+import { UsageError } from '../errors.ts';
+
+export interface ModelBenchResult {
+  engine: string;
+  depth: number;
+  input: [number, number];
+  batch: number;
+  workers: number;
+  images_per_s: number;
+}
+
+function canvasBatch(n: number, h: number, w: number, seed = 1): CanvasBatch {
+  const data = new Uint8Array(n * h * w * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  return { data, count: n, height: h, width: w, geometry: Array.from({ length: n }, () => ({ resized: [h, w] as [number, number], source: [h, w] as [number, number] })) };
+}
+
+/** Our engine: `workers` threads, each with the model, kept busy with `iters` batches each. */
+export async function benchOurs(o: { depth: Depth; height: number; width: number; batch: number; iters: number; workers: number; backend?: string }): Promise<ModelBenchResult & { backend: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rs-bench-'));
+  try {
+    const cfg = defaultModelConfig({ name: `bench_r${o.depth}`, backbone: { depth: o.depth }, input: { minSize: Math.min(o.height, o.width), maxSize: Math.max(o.height, o.width) } });
+    await saveModelDir(dir, cfg, initWeights(cfg, 0));
+    const make = () => canvasBatch(o.batch, o.height, o.width);
+    if (o.workers <= 1) {
+      const d = await createDetector({ model: dir, backend: o.backend });
+      await d.detectCanvases(make()); // warm-up
+      const t = performance.now();
+      for (let i = 0; i < o.iters; i++) await d.detectCanvases(make());
+      const s = (performance.now() - t) / 1000;
+      d.dispose();
+      return { engine: 'retinastream', backend: describeBackend(d.backend), depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: 1, images_per_s: (o.iters * o.batch) / s };
+    }
+    const pool = await DetectorPool.create(dir, o.workers, { backend: o.backend });
+    await Promise.all(Array.from({ length: o.workers }, () => pool.detectCanvases(make()))); // warm-up each worker
+    const t = performance.now();
+    await Promise.all(Array.from({ length: o.iters * o.workers }, () => pool.detectCanvases(make())));
+    const s = (performance.now() - t) / 1000;
+    await pool.close();
+    return { engine: 'retinastream', backend: describeBackend(pool.backend), depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: o.workers, images_per_s: (o.iters * o.workers * o.batch) / s };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** torchvision's eager model on the same machine (Debian python3-torchvision), via tools/reference/bench_tv.py. */
+export function benchTorchvision(o: { depth: number; height: number; width: number; batch: number; iters: number; threads: number }): Record<string, unknown> {
+  const script = join(PROJECT_ROOT, 'tools', 'reference', 'bench_tv.py');
+  const args = [script, '--depth', String(o.depth), '--height', String(o.height), '--width', String(o.width), '--batch', String(o.batch), '--iters', String(o.iters), '--threads', String(o.threads)];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`torchvision reference failed (/usr/bin/python3 ${args.join(' ')}): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+export async function benchModelCommand(argv: string[]): Promise<number> {
+  const { values } = parse('bench model', argv, {
+    depth: { type: 'string' },
+    size: { type: 'string' },
+    batch: { type: 'string' },
+    iters: { type: 'string' },
+    workers: { type: 'string' },
+    backend: { type: 'string' },
+    'no-reference': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const depth = intFlag('depth', values.depth, 50) as Depth;
+  if (![18, 34, 50, 101].includes(depth)) throw new UsageError(`--depth: ${depth} is not one of 18, 34, 50, 101`);
+  const m = /^(\d+)x(\d+)$/.exec(values.size ?? '640x640');
+  if (!m) throw new UsageError(`--size: "${values.size}" is not HEIGHTxWIDTH`);
+  const [height, width] = [Number(m[1]), Number(m[2])];
+  if (height % 32 || width % 32) throw new UsageError(`--size: ${height}x${width} must be multiples of 32 (the padded input size)`);
+  const batch = intFlag('batch', values.batch, 1, 1, 64);
+  const iters = intFlag('iters', values.iters, 3, 1, 1000);
+  const workers = intFlag('workers', values.workers, DetectorPool.defaultSize(), 1, 64);
+  const ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend });
+  const lines = [`retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.workers} worker thread(s))`];
+  let ratio: number | null = null;
+  let tv: Record<string, unknown> | null = null;
+  if (!values['no-reference']) {
+    tv = benchTorchvision({ depth, height, width, batch, iters, threads: workers });
+    ratio = ours.images_per_s / (tv.images_per_s as number);
+    lines.push(`torchvision   R-${depth}-FPN ${height}x${width} batch ${batch}: ${(tv.images_per_s as number).toFixed(3)} images/s (torch ${tv.torch}, ${tv.threads} threads, eager CPU)`);
+    lines.push(`ratio (ours / torchvision): ${ratio.toFixed(2)}x`);
+  }
+  process.stdout.write(values.json ? JSON.stringify({ ours, torchvision: tv, ratio }) + '\n' : lines.join('\n') + '\n');
+  return 0;
+}
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  if (what === 'model') return benchModelCommand(rest);
+  if (what === 'pipeline') return (await import('./pipelineBench.ts')).benchPipelineCommand(rest);
+  throw new UsageError(`retinastream bench: expected "model" or "pipeline", got ${what === undefined ? 'nothing' : `"${what}"`}`);
+}
