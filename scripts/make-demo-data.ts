@@ -1,0 +1,77 @@
+// Regenerates the synthetic shapes data:
+//   .cache/demo-data/train, .cache/demo-data/val   COCO datasets for training (not committed)
+//   assets/demo/demo.mp4, demo.gt.json, classes.json   the demo video, its ground truth, class names
+// Usage: node --import tsx scripts/make-demo-data.ts [--train 2000] [--val 200] [--seed 1]
+//          [--data-dir .cache/demo-data] [--assets assets/demo] [--only data|video]
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLASS_NAMES } from '../src/train/synthetic/classes.ts';
+import { generateSyntheticDataset } from '../src/train/synthetic/dataset.ts';
+import { generateDemoVideo } from '../src/train/synthetic/demoVideo.ts';
+
+const { values } = parseArgs({
+  options: {
+    train: { type: 'string', default: '2000' },
+    val: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+    'data-dir': { type: 'string', default: '.cache/demo-data' },
+    assets: { type: 'string', default: 'assets/demo' },
+    only: { type: 'string' },
+  },
+});
+
+function int(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`make-demo-data: --${name} ${v} is not a non-negative integer`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const seed = int('seed', values.seed);
+const only = values.only;
+if (only !== undefined && only !== 'data' && only !== 'video') {
+  console.error(`make-demo-data: --only ${only} is not 'data' or 'video'`);
+  process.exit(2);
+}
+
+if (only !== 'video') {
+  // Train and val use different seeds so they share no images.
+  for (const [split, count, splitSeed] of [['train', int('train', values.train), seed * 2], ['val', int('val', values.val), seed * 2 + 1]] as const) {
+    if (count === 0) continue;
+    const t0 = Date.now();
+    const out = await generateSyntheticDataset({
+      outDir: join(values['data-dir']!, split),
+      count,
+      seed: splitSeed,
+      width: 512,
+      height: 384,
+      minWidth: 320,
+      minHeight: 240,
+    });
+    console.log(`${split}: ${count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${out.annotations}`);
+  }
+}
+
+if (only !== 'data') {
+  const dir = values.assets!;
+  await mkdir(dir, { recursive: true });
+  const t0 = Date.now();
+  const r = await generateDemoVideo({
+    outFile: join(dir, 'demo.mp4'),
+    gtFile: join(dir, 'demo.gt.json'),
+    seconds: 10,
+    fps: 15,
+    width: 640,
+    height: 360,
+    seed,
+  });
+  await writeFile(join(dir, 'classes.json'), JSON.stringify(CLASS_NAMES, null, 2) + '\n');
+  console.log(
+    `video: ${r.frames} frames (${r.codec}, ${(r.bytes / 1024).toFixed(0)} KiB, frame count checked by decoding), ` +
+      `${r.annotations} boxes, in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${r.outFile}, ${r.gtFile}`,
+  );
+}
