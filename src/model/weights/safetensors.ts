@@ -40,7 +40,8 @@ export function readSafetensors(buf: Uint8Array, name = 'weights'): { tensors: T
     if (end - begin !== count * DTYPE_BYTES.F32 || dataStart + end > buf.byteLength) {
       throw new SafetensorsError(`${name}: tensor ${key} data [${begin}, ${end}) does not fit shape [${e.shape}] or the file (truncated?)`);
     }
-    const bytes = buf.slice(dataStart + begin, dataStart + end); // copy: aligned, owned
+    // copy (aligned, owned); Uint8Array's slice even when `buf` is a Node Buffer, whose slice is a view
+    const bytes = Uint8Array.prototype.slice.call(buf, dataStart + begin, dataStart + end);
     tensors.set(key, { shape: e.shape, data: new Float32Array(bytes.buffer, bytes.byteOffset, count) });
   }
   return { tensors, metadata };
