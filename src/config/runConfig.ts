@@ -16,6 +16,7 @@ export interface InputConfig {
 export interface RunConfig {
   model: string | null;
   backend: string | null;
+  workers: number | null;
   inputs: InputConfig[];
   batch: { maxBatch: number; maxWaitMs: number };
   canvas: [number, number] | null;
@@ -95,6 +96,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
       ids.add(inp.id);
     }
   });
+  if (c.workers !== null) num(c.workers, 'workers', 0, 64);
   num(c.batch.maxBatch, 'batch.maxBatch', 1, 64);
   num(c.batch.maxWaitMs, 'batch.maxWaitMs', 0, 10000);
   if (c.canvas !== null) {

@@ -1,8 +1,8 @@
 // The inference stage: one batch on the device at a time; each frame of the batch becomes one event
 // (also when it has no detections). Batches are concatenated canvases, so ffmpeg's scaling is the
 // only resize; boxes come back in source pixels.
-import { concatMap, type OperatorFunction } from 'rxjs';
-import type { Detector } from '../model/detector.ts';
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import type { InferenceEngine } from '../model/engine.ts';
 import { detectionEvent, type ModelInfo } from './events.ts';
 import type { Batch, DetectionEvent } from './types.ts';
 
@@ -24,7 +24,7 @@ export function concatCanvases(batch: Batch): Uint8Array {
   return data;
 }
 
-export async function inferBatch(detector: Detector, model: ModelInfo, batch: Batch): Promise<InferResult> {
+export async function inferBatch(detector: Pick<InferenceEngine, 'detectCanvases'>, model: ModelInfo, batch: Batch): Promise<InferResult> {
   const start = performance.now();
   const { width, height } = batch.frames[0];
   const dets = await detector.detectCanvases({
@@ -39,17 +39,35 @@ export async function inferBatch(detector: Detector, model: ModelInfo, batch: Ba
   return { batch, events: batch.frames.map((f, i) => detectionEvent(f, dets[i], model, now)), inferMs };
 }
 
-/** Batches in, results out, strictly one batch at a time (the device is the bottleneck). */
+/**
+ * Batches in, results out, up to `engine.concurrency` batches on the device(s) at once, results in batch
+ * order (so each stream's events stay in frame order).
+ */
 export function inferBatches(
-  detector: Detector,
-  model: ModelInfo,
+  engine: InferenceEngine,
   onDone: (r: InferResult) => void,
   /** Applied when the batch goes onto the device (e.g. refreshLiveFrames). */
   atDispatch: (b: Batch) => Batch = (b) => b,
 ): OperatorFunction<Batch, InferResult> {
-  return concatMap(async (batch) => {
-    const r = await inferBatch(detector, model, atDispatch(batch));
-    onDone(r);
-    return r;
-  });
+  const model = { name: engine.model.name, weightsHash: engine.model.hash };
+  return (batches$) => {
+    let nextIn = 0;
+    let nextOut = 0;
+    const ready = new Map<number, InferResult>();
+    return batches$.pipe(
+      mergeMap(async (batch) => {
+        const seq = nextIn++;
+        const r = await inferBatch(engine, model, atDispatch(batch));
+        onDone(r);
+        ready.set(seq, r);
+        const out: InferResult[] = [];
+        while (ready.has(nextOut)) {
+          out.push(ready.get(nextOut)!);
+          ready.delete(nextOut++);
+        }
+        return out;
+      }, engine.concurrency),
+      mergeMap((rs) => rs),
+    );
+  };
 }

@@ -2,7 +2,7 @@
 //   createPipeline(...).events$ emits every DetectionEvent and StreamStatusEvent; sinks subscribe to it.
 // One ffmpeg per input; a dead input never disturbs the others (its source heals or fails on its own).
 import { BehaviorSubject, filter, map, merge, mergeMap, Observable, share, Subject, takeUntil, type Subscription } from 'rxjs';
-import type { Detector } from '../model/detector.ts';
+import type { InferenceEngine } from '../model/engine.ts';
 import { batchAcross, refreshLiveFrames, type BatchSource } from './batcher.ts';
 import { inferBatches, type InferResult } from './inferStage.ts';
 import { createStreamSource, type SourceOptions, type StreamSource } from './ingest/index.ts';
@@ -18,7 +18,7 @@ export interface PipelineInput {
 
 export interface PipelineOptions {
   inputs: PipelineInput[];
-  detector: Detector;
+  engine: InferenceEngine;
   /** Model input canvas every frame is scaled and padded to (multiples of the model's sizeDivisible). */
   canvas: { width: number; height: number };
   maxBatch: number;
@@ -40,8 +40,8 @@ export interface Pipeline {
 }
 
 /** Model mean colour as bytes: padding that normalizes to ~0, like torchvision's zero padding. */
-export function padColorFor(detector: Detector): [number, number, number] {
-  const { mean, pixelRange, channelOrder } = detector.config.input;
+export function padColorFor(engine: Pick<InferenceEngine, 'config'>): [number, number, number] {
+  const { mean, pixelRange, channelOrder } = engine.config.input;
   const rgb = channelOrder === 'BGR' ? [mean[2], mean[1], mean[0]] : mean;
   return rgb.map((m) => Math.round(pixelRange === 'unit' ? m * 255 : m)) as [number, number, number];
 }
@@ -49,7 +49,7 @@ export function padColorFor(detector: Detector): [number, number, number] {
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const sources = opts.inputs.map((input) =>
     createStreamSource({
-      padColor: padColorFor(opts.detector),
+      padColor: padColorFor(opts.engine),
       losslessQueue: Math.max(2, opts.maxBatch),
       ...opts.source,
       ...input,
@@ -59,7 +59,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   );
   const buffers: BatchSource[] = sources.map((s) => new SourceBuffer(s, opts.maxBatch));
   const byId = new Map(buffers.map((b) => [b.id, b]));
-  const demand$ = new BehaviorSubject<number>(2); // one batch on the device + one prepared
+  const demand$ = new BehaviorSubject<number>(opts.engine.concurrency + 1); // batches on the device(s) + one prepared
   const stop$ = new Subject<void>();
   let ended = 0;
   const sourcesDone = Promise.all(sources.map((s) => s.done.then(() => ended++)));
@@ -67,7 +67,6 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   sourcesDone.then(() => kick$.next());
 
   const status$: Observable<StreamStatusEvent> = merge(...sources.map((s) => s.status$));
-  const model = { name: opts.detector.model.name, weightsHash: opts.detector.model.hash };
   const results$ = batchAcross(
     {
       frameReady$: merge(...sources.map((s, i) => s.frameReady$.pipe(map(() => buffers[i]))), status$.pipe(map(() => buffers[0])), kick$.pipe(map(() => buffers[0]))),
@@ -78,8 +77,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs },
   ).pipe(
     inferBatches(
-      opts.detector,
-      model,
+      opts.engine,
       (r) => {
         opts.onBatch?.(r);
         demand$.next(1);

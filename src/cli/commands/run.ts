@@ -1,9 +1,8 @@
 // retinastream run: the streaming job. Inputs -> ffmpeg -> batches -> RetinaNet -> events -> JSONL / WebSocket / Kafka.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeBackend } from '../../backend/select.ts';
 import { PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
-import { createDetector, type Detector } from '../../model/detector.ts';
+import { createEngine, type InferenceEngine } from '../../model/engine.ts';
 import { healthFromMetrics } from '../../pipeline/http/health.ts';
 import { startHttpServer, type HttpServerHandle } from '../../pipeline/http/server.ts';
 import { parseInputArg, streamIdFromUrl } from '../../pipeline/ingest/index.ts';
@@ -40,6 +39,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'kafka-buffer': { type: 'string' },
     'max-batch': { type: 'string' },
     'max-wait-ms': { type: 'string' },
+    workers: { type: 'string' },
     canvas: { type: 'string' },
     'status-interval-ms': { type: 'string' },
     live: { type: 'boolean' },
@@ -79,13 +79,14 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     if (!m) throw new UsageError(`--canvas: "${values.canvas}" is not WIDTHxHEIGHT`);
     f.canvas = [Number(m[1]), Number(m[2])];
   }
+  if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
   return { file: values.config, flags: f };
 }
 
 /** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
-export function defaultCanvas(detector: Detector): [number, number] {
-  const { minSize, maxSize, sizeDivisible } = detector.config.input;
+export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number, number] {
+  const { minSize, maxSize, sizeDivisible } = engine.config.input;
   const up = (v: number) => Math.ceil(v / sizeDivisible) * sizeDivisible;
   return [up(maxSize), up(minSize)];
 }
@@ -148,16 +149,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
 
   const metrics = createMetrics();
-  let detector: Detector | null = null;
-  const { sinks, http } = await openSinks(cfg, metrics, () => detector !== null);
-  detector = await createDetector({ model: modelDir, backend: cfg.backend ?? undefined });
-  const canvas = cfg.canvas ?? defaultCanvas(detector);
+  let engine: InferenceEngine | null = null;
+  const { sinks, http } = await openSinks(cfg, metrics, () => engine !== null);
+  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, workers: cfg.workers ?? undefined });
+  const canvas = cfg.canvas ?? defaultCanvas(engine);
   process.stderr.write(
-    `model ${detector.model.name} (${detector.model.hash}) on ${describeBackend(detector.backend)}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
   );
   const pipeline = createPipeline({
     inputs: resolved,
-    detector,
+    engine,
     canvas: { width: canvas[0], height: canvas[1] },
     maxBatch: cfg.batch.maxBatch,
     maxWaitMs: cfg.batch.maxWaitMs,
@@ -196,7 +197,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (timer) clearInterval(timer);
   await (stopping ?? shutdown(running));
   process.stderr.write(formatStatusLine(metrics.snapshot()) + '\n');
-  detector.dispose();
+  await engine.close();
   const failed = pipeline.sources.filter((s) => s.state === 'failed').map((s) => s.id);
   if (failed.length === pipeline.sources.length) {
     process.stderr.write(`all inputs failed: ${failed.join(', ')}\n`);

@@ -1,0 +1,58 @@
+// An inference engine runs batches of canvases through one model, in this thread or in worker threads.
+// The streaming pipeline uses worker threads by default: a forward pass on the CPU backends is synchronous
+// and would otherwise block the event loop (ffmpeg pipes, WebSocket pings, Kafka) for its whole duration;
+// and wasm runs single-threaded, so one worker per core is also how a second core gets used.
+import { availableParallelism } from 'node:os';
+import { describeBackend, selectBackend } from '../backend/select.ts';
+import type { ModelConfig } from './config.ts';
+import { createDetector, type CanvasBatch, type Detection, type Detector } from './detector.ts';
+import { loadModelDir } from './modelDir.ts';
+import { DetectorPool } from './workers/detectorPool.ts';
+
+export interface InferenceEngine {
+  readonly model: { name: string; hash: string };
+  readonly config: ModelConfig;
+  /** e.g. "wasm (SIMD) x2 worker threads". */
+  readonly description: string;
+  /** Batches it can run at once (worker threads; 1 in-thread). */
+  readonly concurrency: number;
+  detectCanvases(b: CanvasBatch): Promise<Detection[][]>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  modelDir: string;
+  backend?: string;
+  /** Worker threads; 0 runs in this thread. Default: one per core on wasm/cpu, 0 on tfjs-node backends. */
+  workers?: number;
+  postprocess?: Partial<ModelConfig['postprocess']>;
+}
+
+/** Wrap an in-thread detector as an engine. */
+export function inThreadEngine(d: Detector): InferenceEngine {
+  return {
+    model: { name: d.model.name, hash: d.model.hash },
+    config: d.config,
+    description: `${describeBackend(d.backend)} in the main thread`,
+    concurrency: 1,
+    detectCanvases: (b) => d.detectCanvases(b),
+    close: async () => d.dispose(),
+  };
+}
+
+export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
+  const backend = await selectBackend(o.backend);
+  const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+  const workers = o.workers ?? (native ? 0 : availableParallelism());
+  if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, postprocess: o.postprocess }));
+  const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
+  const pool = await DetectorPool.create(o.modelDir, workers, { backend: backend.name, postprocess: o.postprocess as Record<string, number> | undefined });
+  return {
+    model: { name: loaded.config.name, hash: loaded.hash },
+    config: { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...o.postprocess } },
+    description: `${describeBackend(backend)} x${workers} worker thread${workers > 1 ? 's' : ''}`,
+    concurrency: workers,
+    detectCanvases: (b) => pool.detectCanvases(b),
+    close: () => pool.close(),
+  };
+}
