@@ -1,6 +1,6 @@
 // Makes autodiff (training) work on the tfjs-core node bundle and the wasm backend.
 //
-// Two gaps, found by running a small RetinaNet-shaped training step (conv stack, max pool, nearest 2x
+// Three gaps, found by running a small RetinaNet-shaped training step (conv stack, max pool, nearest 2x
 // upsample, relu, sigmoid, focal loss, GIoU/L1 box loss) on wasm and cpu:
 //  1. `@tensorflow/tfjs-core`'s node bundle (dist/tf-core.node.js) registers no gradient functions at all
 //     (the `@tensorflow/tfjs` umbrella adds them with `register_all_gradients`, which is not installed), so
@@ -10,6 +10,8 @@
 //  2. The wasm backend has no Conv2DBackpropFilter (the weight gradient of every conv, fused or not) and no
 //     UnsortedSegmentSum (gradient of gather). We register both for wasm, composed from wasm kernels
 //     (pad, strided slice, batched matmul on XNNPACK; one-hot + matmul) rather than JS loops.
+//  3. tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong for batch > 1 (reads dy at the input's batch
+//     stride); we replace it on cpu. wasm's own kernel is correct.
 // Everything else the graph needs backward (Conv2DBackpropInput, MaxPoolGrad, AvgPoolGrad,
 // ResizeNearestNeighborGrad, ResizeBilinearGrad, Step, Select, ...) is native on wasm.
 import * as tf from '@tensorflow/tfjs-core';
@@ -60,7 +62,7 @@ function unary(name: string, g: (dy: Tensor, x: Tensor, y: Tensor) => Tensor, sa
 function zeroGrad(name: string, inputs: string[]): GradConfig {
   return {
     kernelName: name,
-    saveAllInputs: true,
+    inputsToSave: inputs,
     gradFunc: (_dy, saved) => Object.fromEntries(inputs.map((n, i) => [n, () => tf.zerosLike(tf.cast(saved[i], 'float32'))])),
   };
 }
@@ -194,6 +196,7 @@ const GRADIENTS: GradConfig[] = [
     saveAllInputs: true,
     gradFunc: (dy, _saved, attrs) => Object.fromEntries(tf.unstack(dy as Tensor, attrs.axis as number).map((p, i) => [i, () => p])),
   },
+  { kernelName: 'Reverse', gradFunc: (dy, _saved, attrs) => ({ x: () => tf.reverse(dy as Tensor, attrs.dims as number[]) }) },
   { kernelName: 'Unpack', gradFunc: (dy, _saved, attrs) => ({ value: () => tf.stack(dy as Tensor[], attrs.axis as number) }) },
   { kernelName: 'SplitV', gradFunc: (dy, _saved, attrs) => ({ x: () => tf.concat(dy as Tensor[], attrs.axis as number) }) },
   {
@@ -238,6 +241,25 @@ const GRADIENTS: GradConfig[] = [
           return tf.transpose(seg, backend_util.getUndoAxesPermutation(perm));
         },
         indices: () => tf.zerosLike(tf.cast(indices, 'float32')),
+      };
+    },
+  },
+  {
+    // y = (x - mean) * rsqrt(variance + eps) * scale + offset (frozen or not), parameters broadcast over x.
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, mean, variance, scale] = saved;
+      const d = dy as Tensor;
+      const s = tf.rsqrt(tf.add(variance, attrs.varianceEpsilon as number));
+      const sc = scale ?? tf.scalar(1);
+      const centered = tf.sub(x, mean);
+      return {
+        x: () => tf.mul(tf.mul(d, s), sc),
+        mean: () => unbroadcast(tf.neg(tf.mul(tf.mul(d, s), sc)), mean.shape, x.shape),
+        variance: () => unbroadcast(tf.mul(tf.mul(tf.mul(d, sc), centered), tf.mul(tf.pow(s, 3), -0.5)), variance.shape, x.shape),
+        scale: () => unbroadcast(tf.mul(d, tf.mul(centered, s)), sc.shape, x.shape),
+        offset: () => unbroadcast(d, mean.shape, x.shape),
       };
     },
   },
@@ -335,6 +357,16 @@ class WasmComposer {
     this.made.push(out);
     return out;
   }
+  /** Frees intermediates early (keeps peak memory at one filter tap). */
+  free(...ts: TensorInfo[]): void {
+    for (const t of ts) {
+      const i = this.made.indexOf(t);
+      if (i >= 0) {
+        this.made.splice(i, 1);
+        this.backend.disposeData(t.dataId);
+      }
+    }
+  }
   /** Frees every intermediate except `keep`, and returns it. */
   finish(keep: TensorInfo): TensorInfo {
     for (const t of this.made) if (t !== keep) this.backend.disposeData(t.dataId);
@@ -344,8 +376,9 @@ class WasmComposer {
 
 /**
  * dW[kh, kw, ci, co] = sum over (n, oh, ow) of xPadded[n, oh*s + kh*d, ow*s + kw*d, ci] * dy[n, oh, ow, co]:
- * per filter tap, a strided slice of the padded input ([N*OH*OW, Ci]) times dy ([N*OH*OW, Co]), as one
- * batched matmul over the KH*KW taps.
+ * per filter tap, a strided slice of the padded input ([N*OH*OW, Ci]) transposed times dy ([N*OH*OW, Co]).
+ * Same flops as im2col + one matmul, but only one tap's patch matrix is alive at a time (im2col would
+ * hold KH*KW copies of the input: ~300 MB for a 3x3 conv on P3 of two 800x1333 images).
  */
 function conv2DBackpropFilterWasm({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -364,19 +397,19 @@ function conv2DBackpropFilterWasm({ inputs, backend, attrs }: { inputs: tf.Named
   const xp = padInfo.top || padInfo.left || padBottom || padRight
     ? c.run('PadV2', { x }, { paddings: [[0, 0], [padInfo.top, padBottom], [padInfo.left, padRight], [0, 0]], constantValue: 0 })
     : x;
+  const dy2 = c.run('Reshape', { x: dy }, { shape: [n * oh * ow, co] });
   const taps: TensorInfo[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const begin = [0, i * dilH, j * dilW, 0];
       const end = [n, i * dilH + (oh - 1) * sh + 1, j * dilW + (ow - 1) * sw + 1, ci];
-      const s = c.run('StridedSlice', { x: xp }, { begin, end, strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
-      taps.push(c.run('Reshape', { x: s }, { shape: [1, n * oh * ow, ci] }));
+      const slice = c.run('StridedSlice', { x: xp }, { begin, end, strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+      const patches = c.run('Reshape', { x: slice }, { shape: [n * oh * ow, ci] });
+      taps.push(c.run('BatchMatMul', { a: patches, b: dy2 }, { transposeA: true, transposeB: false })); // [Ci, Co]
+      c.free(patches, slice);
     }
   }
-  const patches = taps.length === 1 ? taps[0] : c.run('Concat', taps, { axis: 0 });
-  const dy3 = c.run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] });
-  // Broadcast dy over the taps' batch dimension: [T, Ci, P] x [1, P, Co] -> [T, Ci, Co].
-  const dw = c.run('BatchMatMul', { a: patches, b: dy3 }, { transposeA: true, transposeB: false });
+  const dw = taps.length === 1 ? taps[0] : c.run('Concat', taps, { axis: 0 }); // [KH*KW*Ci, Co]
   const out = c.run('Reshape', { x: dw }, { shape: [kh, kw, ci, co] });
   return c.finish(out);
 }
@@ -407,15 +440,66 @@ const WASM_KERNELS: KernelConfig[] = [
   { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as KernelConfig['kernelFunc'] },
 ];
 
-let wasmKernelsRegistered = false;
+// ---------------------------------------------------------------------------------------------------------
+// 3. A cpu-backend kernel with a wrong gradient
+// ---------------------------------------------------------------------------------------------------------
 
 /**
- * Makes training work on wasm (and, for the gradient functions, on any backend): registers the missing
- * gradient functions and the wasm kernels above, skipping any a later tfjs version provides. Idempotent;
- * call it before the first `tf.variableGrads` / `optimizer.minimize`.
+ * tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad offsets dy by the *input's* batch stride, so every image
+ * after the first gets the wrong gradient (the FPN's top-down 2x upsample, batch > 1). This replacement
+ * walks dy once and adds each value to the input pixel the forward pass read it from (same index
+ * arithmetic as the cpu forward kernel, including alignCorners and halfPixelCenters).
+ */
+function resizeNearestNeighborGradCpu({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { images, dy } = inputs as { images: TensorInfo; dy: TensorInfo };
+  const alignCorners = attrs.alignCorners as boolean;
+  const halfPixelCenters = attrs.halfPixelCenters as boolean;
+  const [batch, inH, inW, depth] = images.shape;
+  const [, outH, outW] = dy.shape;
+  const dyValues = backend.readSync(dy.dataId) as Float32Array;
+  const out = new Float32Array(batch * inH * inW * depth);
+  const ratio = (inSize: number, outSize: number) => ((alignCorners && outSize > 1 ? inSize - 1 : inSize) / (alignCorners && outSize > 1 ? outSize - 1 : outSize));
+  const source = (i: number, r: number, inSize: number) => {
+    const frac = halfPixelCenters ? r * (i + 0.5) : r * i;
+    const nearest = Math.min(inSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
+    return halfPixelCenters ? Math.max(0, nearest) : nearest;
+  };
+  const rowRatio = ratio(inH, outH);
+  const colRatio = ratio(inW, outW);
+  const srcCol = Array.from({ length: outW }, (_v, x) => source(x, colRatio, inW));
+  let k = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outH; y++) {
+      const rowBase = (b * inH + source(y, rowRatio, inH)) * inW;
+      for (let x = 0; x < outW; x++) {
+        const base = (rowBase + srcCol[x]) * depth;
+        for (let d = 0; d < depth; d++) out[base + d] += dyValues[k++];
+      }
+    }
+  }
+  return (backend as unknown as { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo }).makeTensorInfo(images.shape, 'float32', out);
+}
+
+let wasmKernelsRegistered = false;
+let cpuFixesRegistered = false;
+
+/** Replaces tfjs-backend-cpu kernels whose gradients are wrong (see above). Idempotent. */
+export function registerCpuGradientFixes(): void {
+  if (cpuFixesRegistered) return;
+  if (tf.getKernel('ResizeNearestNeighborGrad', 'cpu') != null) tf.unregisterKernel('ResizeNearestNeighborGrad', 'cpu');
+  tf.registerKernel({ kernelName: 'ResizeNearestNeighborGrad', backendName: 'cpu', kernelFunc: resizeNearestNeighborGradCpu as unknown as KernelConfig['kernelFunc'] });
+  cpuFixesRegistered = true;
+}
+
+/**
+ * Makes training work on wasm (and, for the gradient functions and the cpu fix, on cpu): registers the
+ * missing gradient functions, the cpu ResizeNearestNeighborGrad fix and the wasm kernels above, skipping
+ * any gradient or wasm kernel a later tfjs version provides. Idempotent; call it once before the first
+ * `tf.variableGrads` / `tf.grads`.
  */
 export function registerWasmGradients(): void {
   registerCoreGradients();
+  registerCpuGradientFixes();
   if (wasmKernelsRegistered) return;
   for (const k of WASM_KERNELS) if (tf.getKernel(k.kernelName, 'wasm') == null) tf.registerKernel(k);
   wasmKernelsRegistered = true;

@@ -83,7 +83,27 @@ export function batchAcross(signals: BatchSignals, opts: BatcherOptions, now: ()
       subscriber.next({ frames, formedAt: now() });
     };
 
+    // Taking a frame can make a paused source hand over its next frame synchronously, which signals
+    // frameReady$ and re-enters pump(): run such calls after the current one instead of nested in it.
+    let pumping = false;
+    let again = false;
     const pump = () => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          pumpOnce();
+        } while (again);
+      } finally {
+        pumping = false;
+      }
+    };
+
+    const pumpOnce = () => {
       while (credits > 0) {
         const srcs = signals.sources();
         const ready = srcs.reduce((n, s) => n + s.available(), 0);
