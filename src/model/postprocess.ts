@@ -35,9 +35,11 @@ function candidates(out: HeadOutputs, anchors: tf.Tensor2D[], geo: ImageGeometry
       const scores = tf.sigmoid(topk.values);
       const anchorIdx = tf.cast(tf.floorDiv(topk.indices, k), 'int32');
       const labels = tf.mod(topk.indices, k);
-      const deltas = tf.gather(out.box[l], anchorIdx, 1, 1); // [N, k, 4]
+      // per-image rows of the [N*M, 4] deltas (a flat gather: tf.gather with batchDims misbehaves on wasm)
+      const rows = tf.add(anchorIdx, tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(m, 'int32')), [n, 1]));
+      const deltas = tf.gather(tf.reshape(out.box[l], [n * m, 4]), tf.reshape(rows, [-1])); // [N*k, 4]
       const anc = tf.gather(anchors[l], tf.reshape(anchorIdx, [-1])); // [N*k, 4]
-      const boxes = tf.reshape(decodeBoxes(tf.reshape(deltas, [-1, 4]) as tf.Tensor2D, anc, cfg.bboxXformClip), [n, -1, 4]);
+      const boxes = tf.reshape(decodeBoxes(deltas as tf.Tensor2D, anc, cfg.bboxXformClip), [n, -1, 4]);
       return { scores, labels, boxes };
     });
     let boxes = tf.concat(perLevel.map((p) => p.boxes), 1) as tf.Tensor3D;

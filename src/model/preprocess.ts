@@ -64,6 +64,48 @@ export function normalize(rgb: tf.Tensor3D | tf.Tensor4D, cfg: InputConfig): tf.
   });
 }
 
+/**
+ * Source rows (or columns) and weights of a bilinear resize from `inSize` to `outSize`, computed exactly as
+ * PyTorch's CPU kernel does (F.interpolate, align_corners=False): scale = in / out rounded to float32,
+ * src = max(scale * (dst + 0.5) - 0.5, 0) in double, i0 = floor(src), i1 = i0 + 1 clamped, lambda = src - i0
+ * (found by probing torch 1.13 with alternating 0/1 inputs, which read the weights out directly).
+ * tfjs's own resizeBilinear uses a double-precision scale, which moves outputs by up to ~1e-4.
+ */
+export function bilinearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; l0: Float32Array; l1: Float32Array } {
+  const scale = f32(inSize / outSize);
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const l0 = new Float32Array(outSize);
+  const l1 = new Float32Array(outSize);
+  for (let d = 0; d < outSize; d++) {
+    const src = Math.max(scale * (d + 0.5) - 0.5, 0); // a float32 scale, the rest in double (CPU acc_type)
+    const i = Math.floor(src);
+    const lambda = Math.min(Math.max(src - i, 0), 1);
+    i0[d] = i;
+    i1[d] = i < inSize - 1 ? i + 1 : i;
+    l1[d] = lambda;
+    l0[d] = 1 - lambda;
+  }
+  return { i0, i1, l0, l1 };
+}
+
+/** Bilinear resize of an [H, W, C] float tensor, matching PyTorch (see bilinearTaps). */
+export function resizeBilinearLikeTorch(x: tf.Tensor3D, size: [number, number]): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [h, w] = x.shape;
+    const ty = bilinearTaps(h, size[0]);
+    const tx = bilinearTaps(w, size[1]);
+    const rows = tf.add(
+      tf.mul(tf.gather(x, tf.tensor1d(ty.i0, 'int32'), 0), tf.tensor3d(ty.l0, [size[0], 1, 1])),
+      tf.mul(tf.gather(x, tf.tensor1d(ty.i1, 'int32'), 0), tf.tensor3d(ty.l1, [size[0], 1, 1])),
+    );
+    return tf.add(
+      tf.mul(tf.gather(rows, tf.tensor1d(tx.i0, 'int32'), 1), tf.tensor3d(tx.l0, [1, size[1], 1])),
+      tf.mul(tf.gather(rows, tf.tensor1d(tx.i1, 'int32'), 1), tf.tensor3d(tx.l1, [1, size[1], 1])),
+    ) as tf.Tensor3D;
+  });
+}
+
 /** Images of any sizes -> one padded, normalized batch. */
 export function prepareImages(images: RgbImage[], cfg: InputConfig): PreparedBatch {
   const resized = images.map((im) => resizedSize(cfg, im.height, im.width));
@@ -72,7 +114,7 @@ export function prepareImages(images: RgbImage[], cfg: InputConfig): PreparedBat
     const each = images.map((im, i) => {
       const x = normalize(tf.tensor3d(im.data, [im.height, im.width, 3], 'int32'), cfg) as tf.Tensor3D;
       const [h, w] = resized[i];
-      const r = h === im.height && w === im.width ? x : tf.image.resizeBilinear(x, [h, w], false, true);
+      const r = h === im.height && w === im.width ? x : resizeBilinearLikeTorch(x, [h, w]);
       return tf.pad(r, [
         [0, ph - h],
         [0, pw - w],
