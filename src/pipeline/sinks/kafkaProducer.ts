@@ -70,7 +70,12 @@ export function createKafkajsProducer(opts: KafkajsProducerOptions): EventProduc
   if (!Array.isArray(opts.brokers) || opts.brokers.length === 0 || opts.brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
     throw new KafkaOptionError(`kafka brokers ${JSON.stringify(opts.brokers)}: expected a non-empty list of "host:port"`);
   }
-  const o = { ...DEFAULTS, ...opts };
+  if (opts.compression !== undefined && opts.compression !== 'gzip' && opts.compression !== 'none') {
+    throw new KafkaOptionError(`kafka compression ${JSON.stringify(opts.compression)}: expected "gzip" or "none"`);
+  }
+  // Options left undefined (an unset CLI flag) take the default instead of overriding it.
+  const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<KafkajsProducerOptions>;
+  const o = { ...DEFAULTS, ...given, brokers: opts.brokers };
   const log = opts.log;
   const kafka = new Kafka({
     clientId: o.clientId,

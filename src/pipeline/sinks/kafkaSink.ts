@@ -2,8 +2,9 @@
 // loop sends batches through an EventProducer. Key = streamId, so a stream's events land in one
 // partition in order. While Kafka is unreachable the loop retries the same batch with exponential
 // backoff and the buffer keeps filling; when it is full the oldest events not in flight are dropped
-// and counted. Delivery is at least once only across a multi-broker partial failure; on one broker
-// the idempotent producer and same-batch resends keep it exactly once and in order.
+// and counted. Delivery on one broker is exactly once and in order per stream (idempotent producer,
+// a failed batch is resent unchanged); a partial failure across several brokers can duplicate a
+// resent batch (at least once).
 
 import type { PipelineEvent, Sink, SinkStats } from '../types.ts';
 import { KafkaOptionError, type EventProducer, type ProducerMessage } from './kafkaProducer.ts';
@@ -41,7 +42,7 @@ export interface KafkaSinkOptions {
 export interface KafkaSinkStats extends SinkStats {
   /** Events acknowledged by Kafka. */
   written: number;
-  /** Events given up: buffer overflow, or still unsent when close() timed out. */
+  /** Events given up: buffer overflow, or not acknowledged when close() timed out. */
   dropped: number;
   /** Events held now (waiting or in flight). */
   buffered: number;
@@ -96,13 +97,18 @@ export function backoffDelay(attempt: number, b: KafkaSinkBackoff, random: () =>
   return Math.max(0, Math.round(base * (1 + b.jitter * (2 * random() - 1))));
 }
 
+/** Options left undefined (e.g. an unset CLI flag) take the default instead of overriding it. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 interface Entry extends ProducerMessage {
   topic: string;
   sent: boolean;
 }
 
 export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): KafkaSinkStats } {
-  const o = { ...DEFAULTS, ...opts };
+  const o = { ...DEFAULTS, ...definedOnly(opts) };
   const producer = opts.producer;
   if (!producer || typeof producer.send !== 'function') throw new KafkaOptionError('kafka sink producer: expected an EventProducer');
   const detectionTopic = topicTemplate('topic', o.topic);
@@ -112,10 +118,17 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
   const batchSize = Math.min(checkNumber('batchSize', o.batchSize, 1, true), Math.max(1, Math.floor(bufferSize / 2)));
   const lingerMs = checkNumber('lingerMs', o.lingerMs, 0, false);
   const closeTimeoutMs = checkNumber('closeTimeoutMs', o.closeTimeoutMs, 0, false);
-  const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+  const backoff = { ...DEFAULT_BACKOFF, ...definedOnly(opts.backoff ?? {}) };
   for (const k of ['initialMs', 'maxMs', 'jitter'] as const) checkNumber(`backoff.${k}`, backoff[k], 0, false);
   checkNumber('backoff.factor', backoff.factor, 1, false);
-  const log = opts.log ?? defaultLog;
+  const userLog = opts.log ?? defaultLog;
+  const log: SinkLog = (level, message) => {
+    try {
+      userLog(level, message);
+    } catch {
+      // a failing logger must not stop the send loop
+    }
+  };
 
   // Queue: items[head..] oldest first; the first `pinned` of them are the batch being sent, which is
   // resent unchanged after a failure (same records -> same idempotence sequence numbers).
@@ -134,7 +147,6 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
   let overflowWarned = false;
 
   let closing = false;
-  let closed = false;
   /** close() timed out: whatever the loop still does no longer touches the queue or counters. */
   let abandoned = false;
   let deadline = Infinity;
@@ -162,14 +174,21 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
     }
   };
 
-  const dropOldest = () => {
+  /** Makes room for one event: drops the oldest not in flight; false if all are in flight. */
+  const dropOldest = (): boolean => {
+    if (size() <= pinned) return false;
     if (pinned === 0) {
+      items[head] = undefined as unknown as Entry;
       head++;
     } else {
       items.splice(head + pinned, 1);
     }
-    dropped++;
     compact();
+    return true;
+  };
+
+  const countDrop = () => {
+    dropped++;
     if (outage ? !outage.dropWarned : !overflowWarned) {
       if (outage) outage.dropWarned = true;
       else overflowWarned = true;
@@ -259,6 +278,27 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
   };
   const loop = run();
 
+  /** Flushes until the buffer is empty or closeTimeoutMs passes, counts the rest as dropped, disconnects. */
+  const shutdown = async (): Promise<void> => {
+    closing = true;
+    deadline = Date.now() + closeTimeoutMs;
+    wake?.();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([loop, new Promise((r) => (timer = setTimeout(r, closeTimeoutMs + 50)))]);
+    clearTimeout(timer);
+    abandoned = true;
+    const unsent = size();
+    if (unsent > 0) {
+      dropped += unsent;
+      items = [];
+      head = 0;
+      pinned = 0;
+      log('warn', `kafka sink: closed with ${unsent} events unsent after ${closeTimeoutMs} ms`);
+    }
+    await Promise.race([producer.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+  };
+  let closePromise: Promise<void> | undefined;
+
   const sink = {
     name: o.name,
     write(event: PipelineEvent): void {
@@ -274,39 +314,22 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
         dropped++;
         return;
       }
-      if (size() >= bufferSize) dropOldest();
       if (size() >= bufferSize) {
-        dropped++; // everything held is in flight (bufferSize 1): the new event is the one to go
-        return;
+        countDrop();
+        // Everything held is in flight (only with bufferSize 1): the new event is the one to go.
+        if (!dropOldest()) return;
       }
       items.push(entry);
       if (napping === 'idle' || (napping === 'linger' && size() >= batchSize)) wake?.();
     },
-    async close(): Promise<void> {
-      if (closed) return;
-      if (!closing) {
-        closing = true;
-        deadline = Date.now() + closeTimeoutMs;
-        wake?.();
-      }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise((r) => (timer = setTimeout(r, closeTimeoutMs + 50)))]);
-      clearTimeout(timer);
-      abandoned = true;
-      const unsent = size();
-      if (unsent > 0) {
-        dropped += unsent;
-        items = [];
-        head = 0;
-        pinned = 0;
-        log('warn', `kafka sink: closed with ${unsent} events unsent after ${closeTimeoutMs} ms`);
-      }
-      await Promise.race([producer.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
-      closed = true;
+    close(): Promise<void> {
+      closePromise ??= shutdown();
+      return closePromise;
     },
     stats(): KafkaSinkStats {
       return { written, dropped, buffered: size(), sendErrors, connected };
     },
   };
+
   return sink;
 }
