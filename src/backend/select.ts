@@ -14,6 +14,8 @@ export interface BackendChoice {
   tfName: string;
   /** Why earlier candidates were skipped. */
   notes: string[];
+  /** wasm: whether SIMD is in use. */
+  simd?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -87,7 +89,7 @@ export async function selectBackend(preferred?: string): Promise<BackendChoice> 
   for (const name of order) {
     if (await activate(name, notes)) {
       await tf.ready();
-      chosen = { name, tfName: tf.getBackend(), notes };
+      chosen = { name, tfName: tf.getBackend(), notes, ...(name === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') } : {}) };
       return chosen;
     }
   }
@@ -95,6 +97,6 @@ export async function selectBackend(preferred?: string): Promise<BackendChoice> 
 }
 
 export function describeBackend(c: BackendChoice): string {
-  const simd = c.name === 'wasm' ? (tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' (SIMD)' : ' (no SIMD)') : '';
+  const simd = c.name === 'wasm' ? (c.simd ? ' (SIMD)' : ' (no SIMD)') : '';
   return `${c.name}${simd}`;
 }

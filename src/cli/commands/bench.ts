@@ -62,7 +62,7 @@ export async function benchOurs(o: { depth: Depth; height: number; width: number
 /** torchvision's eager model on the same machine (Debian python3-torchvision), via tools/reference/bench_tv.py. */
 export function benchTorchvision(o: { depth: number; height: number; width: number; batch: number; iters: number; threads: number }): Record<string, unknown> {
   const script = join(PROJECT_ROOT, 'tools', 'reference', 'bench_tv.py');
-  const args = [script, '--depth', String(o.depth), '--height', String(o.height), '--width', String(o.width), '--batch', String(o.batch), '--iters', String(o.iters), '--threads', String(o.threads)];
+  const args = [script, '--depth', String(o.depth), '--min-size', String(o.height), '--max-size', String(o.width), '--batch', String(o.batch), '--iters', String(o.iters), '--threads', String(o.threads)];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`torchvision reference failed (/usr/bin/python3 ${args.join(' ')}): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
   const line = r.stdout.trim().split('\n').pop()!;
@@ -86,6 +86,7 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
   if (!m) throw new UsageError(`--size: "${values.size}" is not HEIGHTxWIDTH`);
   const [height, width] = [Number(m[1]), Number(m[2])];
   if (height % 32 || width % 32) throw new UsageError(`--size: ${height}x${width} must be multiples of 32 (the padded input size)`);
+  if (height > width) throw new UsageError(`--size: ${height}x${width}: give HEIGHTxWIDTH with height <= width (landscape)`);
   const batch = intFlag('batch', values.batch, 1, 1, 64);
   const iters = intFlag('iters', values.iters, 3, 1, 1000);
   const workers = intFlag('workers', values.workers, DetectorPool.defaultSize(), 1, 64);
