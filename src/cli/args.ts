@@ -4,9 +4,14 @@ import { UsageError } from './errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<T extends Options>(command: string, argv: string[], options: T) {
+export type ParsedValues<T extends Options> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string;
+};
+
+export function parse<T extends Options>(command: string, argv: string[], options: T): { values: ParsedValues<T>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: r.values as ParsedValues<T>, positionals: r.positionals };
   } catch (e) {
     const msg = String((e as Error).message).replace(/\. To specify a positional argument.*$/, '');
     throw new UsageError(`retinastream ${command}: ${msg}`);
