@@ -122,7 +122,9 @@ export function prepareBroker(layout: BrokerLayout): void {
   const config = template.replace(/\$\{(\w+)\}/g, (_, k: string) => values[k] ?? `\${${k}}`);
   writeFileSync(layout.configFile, config);
   if (existsSync(join(logDir, 'meta.properties'))) return;
-  const clusterId = randomBytes(16).toString('base64url');
+  // a base64url id may start with '-', which StorageTool's argument parser takes for a flag
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const res = spawnSync(
     'java',
     [...jvmArgs(layout.version), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', layout.configFile],

@@ -1,0 +1,98 @@
+// What `retinastream bench pipeline` reports: the figures of each section, and their text form.
+import type { EngineFpsResult } from './engineFps.ts';
+import type { KafkaRateResult } from './kafkaRate.ts';
+import type { LatencySummary } from './quantiles.ts';
+
+export interface PipelineBenchReport {
+  setup: {
+    input: string;
+    streams: number;
+    /** Seconds of the file each stream reads in the throughput runs. */
+    fileSeconds: number;
+    model: { dir: string; origin: 'given' | 'demo' | 'generated'; name: string; hash: string; depth: number; headConvs: number; numClasses: number };
+    engine: string;
+    canvas: [number, number];
+    maxBatch: number;
+    maxWaitMs: number;
+  };
+  throughput: {
+    engineFps: number;
+    e2eFps: number;
+    /** e2e / engine; target >= 0.95. */
+    ratio: number;
+    meanBatchFill: number;
+    meanBatchMs: number;
+    events: number;
+    inputFps: number;
+    meanDetections: number;
+    engine: EngineFpsResult;
+  };
+  live:
+    | {
+        streams: number;
+        seconds: number;
+        offeredFps: number;
+        processedFps: number;
+        latencyMs: LatencySummary;
+        meanBatchMs: number;
+        /** p99 latency / mean batch time; target < 2. */
+        p99OverBatch: number;
+        decoded: number;
+        dropped: number;
+        events: number;
+      }
+    | { skipped: string };
+  wsFanout:
+    | {
+        clients: number;
+        latencyMs: LatencySummary;
+        delivered: number;
+        expected: number;
+        dropped: number;
+        fpsWithout: number;
+        fpsWith: number;
+        /** with / without; target >= 0.95. */
+        ratio: number;
+      }
+    | { skipped: string };
+  kafka: KafkaRateResult | { skipped: string };
+}
+
+
+export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+export const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+
+export function formatPipelineBench(r: PipelineBenchReport): string {
+  const s = r.setup;
+  const t = r.throughput;
+  const lines = [
+    `model ${s.model.name} (${s.model.origin === 'generated' ? `random weights, generated in ${s.model.dir}` : `${s.model.origin}: ${s.model.dir}`}, ${s.model.hash}) on ${s.engine}`,
+    `architecture ResNet-${s.model.depth}-FPN, ${s.model.headConvs} conv(s) per head, ${s.model.numClasses} classes`,
+    `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms`,
+    `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch), ` +
+      `end-to-end ${f1(t.e2eFps)} fps (${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
+  ];
+  if ('skipped' in r.live) lines.push(`live: skipped (${r.live.skipped})`);
+  else {
+    const l = r.live;
+    lines.push(
+      `live: ${l.streams} stream(s) at native rate for ${f1(l.seconds)} s, offered ${f1(l.offeredFps)} fps, processed ${f1(l.processedFps)} fps; ` +
+        `latency p50 ${f1(l.latencyMs.p50)} / p95 ${f1(l.latencyMs.p95)} / p99 ${f1(l.latencyMs.p99)} / max ${f1(l.latencyMs.max)} ms vs batch ${f1(l.meanBatchMs)} ms: ` +
+        `p99 = ${f2(l.p99OverBatch)}x batch time (target < 2); dropped ${l.dropped} of ${l.decoded} decoded frames`,
+    );
+  }
+  if ('skipped' in r.wsFanout) lines.push(`ws fan-out: skipped (${r.wsFanout.skipped})`);
+  else {
+    const w = r.wsFanout;
+    lines.push(
+      `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms; ` +
+        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95)`,
+    );
+  }
+  if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);
+  else {
+    const k = r.kafka;
+    lines.push(`kafka: ${f1(k.eventsPerSec)} events/s acknowledged by ${k.bootstrap} (${k.acked}/${k.events} events of ${k.bytesPerEvent} bytes, ${k.dropped} dropped, ${f2(k.seconds)} s)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+// One benchmark run of the streaming pipeline: inputs until they end (files) or for a fixed time (live),
+// every event written to the given sinks, with the figures a benchmark reports: detection events/s,
+// batch fill and time, event latency, dropped frames, and one full batch of real canvases for the
+// engine-only comparison.
+import type { CanvasBatch } from '../model/detector.ts';
+import type { InferenceEngine } from '../model/engine.ts';
+import { concatCanvases, type InferResult } from '../pipeline/inferStage.ts';
+import { createPipeline, type PipelineInput, type PipelineOptions } from '../pipeline/pipeline.ts';
+import type { DetectionEvent, Sink } from '../pipeline/types.ts';
+
+export interface BenchRunOptions {
+  inputs: PipelineInput[];
+  engine: InferenceEngine;
+  canvas: { width: number; height: number };
+  maxBatch: number;
+  maxWaitMs: number;
+  source?: PipelineOptions['source'];
+  /** Every event goes to these sinks (in order), like `retinastream run` does. */
+  sinks?: Sink[];
+  /** Stop the pipeline after this long (live inputs); files run to their end without it. */
+  durationMs?: number;
+  /** Called with each detection event, after the sinks. */
+  onDetections?: (e: DetectionEvent) => void;
+}
+
+export interface BenchRunResult {
+  /** Detection events emitted (one per processed frame). */
+  events: number;
+  /** From the first decoded frame to the last detection event. */
+  seconds: number;
+  /** events / seconds. */
+  fps: number;
+  batches: number;
+  /** Mean of frames-in-batch / maxBatch. */
+  meanFill: number;
+  /** Inference time of each batch (ms). */
+  batchMs: number[];
+  /** latencyMs of every detection event (capture by ffmpeg to emit). */
+  latencyMs: number[];
+  /** Frames decoded by the sources. */
+  decoded: number;
+  /** Frames dropped under backpressure (sum of the events' droppedFrames). */
+  dropped: number;
+  /** Frames per second of the input, from the events' pts (NaN when unknown). */
+  inputFps: number;
+  /** Detections per event, mean. */
+  meanDetections: number;
+  /** A batch of maxBatch real canvases, for the engine-only run (null if no batch was full). */
+  sampleBatch: CanvasBatch | null;
+  /** One detection event, for payload sizes. */
+  sampleEvent: DetectionEvent | null;
+}
+
+export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResult> {
+  const batchMs: number[] = [];
+  let fillSum = 0;
+  let sampleBatch: CanvasBatch | null = null;
+  const onBatch = (r: InferResult) => {
+    batchMs.push(r.inferMs);
+    fillSum += r.batch.frames.length / o.maxBatch;
+    if (!sampleBatch && r.batch.frames.length === o.maxBatch) {
+      const f = r.batch.frames;
+      sampleBatch = {
+        data: concatCanvases(r.batch),
+        count: f.length,
+        height: f[0].height,
+        width: f[0].width,
+        geometry: f.map((x) => ({ resized: [x.contentHeight, x.contentWidth], source: [x.sourceHeight, x.sourceWidth] })),
+      };
+    }
+  };
+  const pipeline = createPipeline({ inputs: o.inputs, engine: o.engine, canvas: o.canvas, maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, source: o.source, onBatch });
+  let firstFrameAt: number | null = null;
+  for (const s of pipeline.sources) s.frameReady$.subscribe(() => (firstFrameAt ??= performance.now()));
+  const latencyMs: number[] = [];
+  const pts = new Map<string, { first: number; last: number; n: number }>();
+  let events = 0;
+  let dropped = 0;
+  let detections = 0;
+  let lastEventAt = 0;
+  let sampleEvent: DetectionEvent | null = null;
+  pipeline.events$.subscribe((e) => {
+    for (const s of o.sinks ?? []) s.write(e);
+    if (e.type !== 'detections') return;
+    lastEventAt = performance.now();
+    events++;
+    dropped += e.droppedFrames;
+    detections += e.detections.length;
+    latencyMs.push(e.latencyMs);
+    sampleEvent ??= e;
+    const p = pts.get(e.streamId);
+    if (!p) pts.set(e.streamId, { first: e.pts, last: e.pts, n: 1 + e.droppedFrames });
+    else (p.last = e.pts), (p.n += 1 + e.droppedFrames);
+    o.onDetections?.(e);
+  });
+  pipeline.start();
+  const timer = o.durationMs === undefined ? null : setTimeout(() => void pipeline.stop(), o.durationMs);
+  await pipeline.done;
+  if (timer) clearTimeout(timer);
+  await pipeline.stop();
+  const seconds = firstFrameAt === null || events === 0 ? 0 : (lastEventAt - firstFrameAt) / 1000;
+  const rates = [...pts.values()].filter((p) => p.n > 1 && p.last > p.first).map((p) => (p.n - 1) / (p.last - p.first));
+  return {
+    events,
+    seconds,
+    fps: seconds > 0 ? events / seconds : 0,
+    batches: batchMs.length,
+    meanFill: batchMs.length ? fillSum / batchMs.length : 0,
+    batchMs,
+    latencyMs,
+    decoded: pipeline.sources.reduce((n, s) => n + s.stats().decoded, 0),
+    dropped,
+    inputFps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN,
+    meanDetections: events ? detections / events : 0,
+    sampleBatch,
+    sampleEvent,
+  };
+}

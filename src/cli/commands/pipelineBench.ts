@@ -1,0 +1,193 @@
+// retinastream bench pipeline: speed figures of the whole streaming pipeline (a benchmark, not a test).
+//   1. throughput: engine-only fps (pre-made canvas batches) vs end-to-end fps (N file streams through
+//      ffmpeg, batching, inference and events), their ratio (target >= 0.95), mean batch fill;
+//   2. live: sources faster than the engine (the file read at its native rate, looped) for a while:
+//      latency p50/p95/p99 against the mean batch time (target: p99 < 2x batch time), dropped frames;
+//   3. WebSocket fan-out: the same run with the ws sink and N local clients: delivery latency and fps ratio;
+//   4. Kafka: events/s the Kafka sink gets acknowledged by a local broker (--kafka, or one started from
+//      .cache/kafka when the jars are there).
+// Progress goes to stderr; the figures to stdout (one JSON object with --json).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchError } from '../../bench/errors.ts';
+import { measureEngineFps } from '../../bench/engineFps.ts';
+import { resolveBenchModel } from '../../bench/benchModel.ts';
+import { measureKafkaRate } from '../../bench/kafkaRate.ts';
+import { kafkaTarget } from '../../bench/kafkaTarget.ts';
+import { summarize } from '../../bench/quantiles.ts';
+import { f1, formatPipelineBench, type PipelineBenchReport } from '../../bench/report.ts';
+import { runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
+import { runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRun.ts';
+import { PROJECT_ROOT } from '../../config/runConfig.ts';
+import type { Depth } from '../../model/config.ts';
+import { createEngine } from '../../model/engine.ts';
+import type { PipelineInput } from '../../pipeline/pipeline.ts';
+import { intFlag, parse } from '../args.ts';
+import { UsageError } from '../errors.ts';
+
+export const usage =
+  'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--max-batch N] [--max-wait-ms MS] ' +
+  '[--workers N] [--backend B] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+
+const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
+const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
+
+function log(msg: string): void {
+  process.stderr.write(`bench pipeline: ${msg}\n`);
+}
+
+function parseCanvas(v: string | undefined): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(v ?? '224x128');
+  if (!m) throw new UsageError(`--canvas: "${v}" is not WIDTHxHEIGHT`);
+  const c: [number, number] = [Number(m[1]), Number(m[2])];
+  if (c.some((x) => x < 32 || x > 4096 || x % 32)) throw new UsageError(`--canvas: ${v} must be multiples of 32 in [32, 4096]`);
+  return c;
+}
+
+export async function benchPipelineCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('bench pipeline', argv, {
+    input: { type: 'string' },
+    streams: { type: 'string' },
+    model: { type: 'string' },
+    depth: { type: 'string' },
+    'head-convs': { type: 'string' },
+    'file-seconds': { type: 'string' },
+    canvas: { type: 'string' },
+    'max-batch': { type: 'string' },
+    'max-wait-ms': { type: 'string' },
+    workers: { type: 'string' },
+    backend: { type: 'string' },
+    'engine-batches': { type: 'string' },
+    'live-seconds': { type: 'string' },
+    'live-streams': { type: 'string' },
+    'ws-clients': { type: 'string' },
+    kafka: { type: 'string' },
+    'no-kafka': { type: 'boolean' },
+    'kafka-events': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`retinastream bench pipeline: unexpected argument "${positionals[0]}" (${usage})`);
+  const input = values.input ?? DEMO_VIDEO;
+  if (!existsSync(input)) throw new UsageError(`--input: ${input}: file not found`);
+  const streams = intFlag('streams', values.streams, 4, 1, 64);
+  const depth = intFlag('depth', values.depth, 18) as Depth;
+  if (![18, 34, 50, 101].includes(depth)) throw new UsageError(`--depth: ${depth} is not one of 18, 34, 50, 101`);
+  const headConvs = intFlag('head-convs', values['head-convs'], 1, 1, 8);
+  for (const k of ['depth', 'head-convs'] as const) if (values.model && values[k]) throw new UsageError(`--${k}: only for the generated model, not with --model`);
+  const fileSeconds = intFlag('file-seconds', values['file-seconds'], 4, 1, 3600);
+  if (values.model && !existsSync(join(values.model, 'model.json'))) throw new UsageError(`--model: ${values.model}: no model.json in this directory`);
+  if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
+  if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
+  const canvas = parseCanvas(values.canvas);
+  const maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
+  const maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
+  const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 0, 64);
+  const liveSeconds = intFlag('live-seconds', values['live-seconds'], 60, 0, 3600);
+  const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
+  const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
+
+  const model = await resolveBenchModel({ modelDir: values.model, demoDir: DEMO_MODEL, depth, headConvs, canvas });
+  log(model.origin === 'generated' ? `no --model and no ${DEMO_MODEL}: generated a random-weight RetinaNet (ResNet-${depth}, ${headConvs} conv(s) per head) in ${model.dir}` : `model ${model.dir} (${model.origin})`);
+  const interrupted = (sig: NodeJS.Signals) => {
+    model.cleanup(); // a generated model is ~100 MB in the temp dir
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const engine = await createEngine({ modelDir: model.dir, backend: values.backend, workers }).catch((e: unknown) => {
+    model.cleanup();
+    throw e;
+  });
+  try {
+    const setup: PipelineBenchReport['setup'] = {
+      input,
+      fileSeconds,
+      streams,
+      model: {
+        dir: model.dir, origin: model.origin, name: engine.model.name, hash: engine.model.hash,
+        depth: engine.config.backbone.depth, headConvs: engine.config.head.numConvs, numClasses: engine.config.numClasses,
+      },
+      engine: engine.description,
+      canvas,
+      maxBatch,
+      maxWaitMs,
+    };
+    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms; ${streams} x ${input}`);
+    const base: Omit<BenchRunOptions, 'inputs'> = { engine, canvas: { width: canvas[0], height: canvas[1] }, maxBatch, maxWaitMs };
+    const fileRun = { ...base, source: { inputArgs: ['-t', String(fileSeconds)] } };
+    const files = (tag: string): PipelineInput[] => Array.from({ length: streams }, (_, i) => ({ id: `${tag}${i}`, url: input }));
+
+    // warm every worker before anything is timed (first batches compile kernels)
+    log('warming up the engine');
+    const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup').slice(0, engine.concurrency), durationMs: 3000 });
+
+    log(`end-to-end: ${streams} file stream(s)`);
+    const e2e = await runBenchPipeline({ ...fileRun, inputs: files('file') });
+    let ws: WsFanoutRunResult | null = null;
+    if (wsClients > 0) {
+      log(`ws fan-out: the same run with ${wsClients} WebSocket clients`);
+      ws = await runWithWsClients({ ...fileRun, inputs: files('ws') }, wsClients);
+    }
+    const sample = e2e.sampleBatch ?? warm.sampleBatch;
+    if (!sample) throw new BenchError('RS_ERR_BENCH_NO_BATCH', `bench pipeline: no batch of ${maxBatch} frames was formed, so there is nothing to time the engine with (use more --streams, a longer --input or a smaller --max-batch)`);
+    const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2e.events / maxBatch / 2)), 1, 100000);
+    log(`engine-only: ${engineBatches} batches of ${sample.count}`);
+    const eng = await measureEngineFps(engine, sample, engineBatches);
+    const e2eBatchMs = summarize(e2e.batchMs).mean;
+    const throughput: PipelineBenchReport['throughput'] = {
+      engineFps: eng.fps, e2eFps: e2e.fps, ratio: e2e.fps / eng.fps, meanBatchFill: e2e.meanFill, meanBatchMs: e2eBatchMs,
+      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng,
+    };
+
+    let live: PipelineBenchReport['live'] = { skipped: '--live-seconds 0' };
+    if (liveSeconds > 0) {
+      const nativeFps = Number.isFinite(e2e.inputFps) ? e2e.inputFps : 25;
+      const liveStreams = intFlag('live-streams', values['live-streams'], Math.max(1, Math.ceil((1.5 * eng.fps) / nativeFps)), 1, 256);
+      log(`live: ${liveStreams} looped stream(s) at ${f1(nativeFps)} fps each (${f1(liveStreams * nativeFps)} fps offered, engine ${f1(eng.fps)} fps) for ${liveSeconds} s`);
+      const inputs = Array.from({ length: liveStreams }, (_, i) => ({ id: `live${i}`, url: input, live: true }));
+      const r: BenchRunResult = await runBenchPipeline({
+        ...base,
+        inputs,
+        durationMs: liveSeconds * 1000,
+        source: { realtime: true, inputArgs: ['-stream_loop', '-1'] },
+      });
+      const meanBatchMs = summarize(r.batchMs).mean;
+      const latencyMs = summarize(r.latencyMs);
+      live = {
+        streams: liveStreams, seconds: r.seconds, offeredFps: r.seconds > 0 ? (r.events + r.dropped) / r.seconds : 0, processedFps: r.fps,
+        latencyMs, meanBatchMs, p99OverBatch: latencyMs.p99 / meanBatchMs, decoded: r.decoded, dropped: r.dropped, events: r.events,
+      };
+    }
+
+    const wsFanout: PipelineBenchReport['wsFanout'] = ws
+      ? {
+          clients: ws.clients, latencyMs: ws.latencyMs, delivered: ws.delivered, expected: ws.expected, dropped: ws.dropped,
+          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps,
+        }
+      : { skipped: '--ws-clients 0' };
+
+    let kafka: PipelineBenchReport['kafka'];
+    const target = await kafkaTarget(values.kafka, values['no-kafka'] ?? false, log);
+    if ('skipped' in target) kafka = target;
+    else {
+      log(`kafka: ${kafkaEvents} events into ${target.bootstrap}`);
+      try {
+        const ev = e2e.sampleEvent;
+        kafka = ev ? await measureKafkaRate({ bootstrap: target.bootstrap, sample: ev, events: kafkaEvents, streams }) : { skipped: 'no detection event to send' };
+      } catch (e) {
+        kafka = { skipped: `${(e as Error).message.split('\n')[0]}` };
+      } finally {
+        await target.close();
+      }
+    }
+
+    const report: PipelineBenchReport = { setup, throughput, live, wsFanout, kafka };
+    process.stdout.write((values.json ? JSON.stringify(report) : formatPipelineBench(report)) + '\n');
+    return 0;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await engine.close();
+    model.cleanup();
+  }
+}
