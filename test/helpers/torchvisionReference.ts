@@ -37,18 +37,16 @@ export interface TvReference {
   batched?: { padded_batch_size: [number, number]; images: Record<string, TvDetections> };
 }
 
-/**
- * Generate (if needed) and load the reference for one version at one input size. `dtype` 'float64' is
- * torchvision running the same float32 weights in double precision: the exact result that every float32
- * implementation (torchvision's own float32 run included) approximates.
- */
-export function torchvisionReference(version: 'v1' | 'v2', minSize: number, maxSize: number, dtype: 'float32' | 'float64' = 'float64'): TvReference {
+/** Generate (if needed) and load the reference (torchvision in float32) for one version at one input size. */
+export function torchvisionReference(version: 'v1' | 'v2', minSize: number, maxSize: number): TvReference {
   const script = join(ROOT, 'tools', 'reference', 'make_tv_models.py');
-  const stamp = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 8);
+  const hash = createHash('sha256');
+  for (const f of ['make_tv_models.py', 'tv_models.py', 'synthetic_images.py']) hash.update(readFileSync(join(ROOT, 'tools', 'reference', f)));
+  const stamp = hash.digest('hex').slice(0, 8);
   const dir = join(ROOT, '.cache', `tv-reference-${minSize}-${maxSize}-${stamp}`);
-  const file = join(dir, `tv_${version}_detections${dtype === 'float64' ? '_f64' : ''}.json`);
+  const file = join(dir, `tv_${version}_detections.json`);
   if (!existsSync(file)) {
-    const r = spawnSync(PYTHON, [script, '--out', dir, '--min-size', String(minSize), '--max-size', String(maxSize), '--versions', version], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, [script, '--out', dir, '--min-size', String(minSize), '--max-size', String(maxSize), '--versions', version, '--no-f64'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`make_tv_models.py failed: ${r.stderr}`);
   }
   return { dir, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<TvReference, 'dir'>) };

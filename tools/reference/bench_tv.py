@@ -21,6 +21,8 @@ import json
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repo for the local modules below
+
 import torch
 import torchvision
 

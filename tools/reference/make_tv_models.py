@@ -3,10 +3,11 @@
 
 Usage:
   /usr/bin/python3 tools/reference/make_tv_models.py --out DIR [--min-size 800 --max-size 1333]
-      [--depth 50] [--seed 0] [--threads 2] [--versions v1,v2] [--no-batched]
+      [--depth 50] [--seed 0] [--threads 2] [--versions v1,v2] [--no-batched] [--no-f64]
 
 Writes to DIR: tv_v1.pth, tv_v2.pth (state_dict), the test images (PNG),
-tv_{v}_detections.json and tv_{v}_head_outputs.json. See tools/reference/README.md.
+tv_{v}_detections.json, tv_{v}_detections_f64.json and tv_{v}_head_outputs.json.
+See tools/reference/README.md.
 
 Random weights give degenerate outputs (all scores ~0.01), so the weights are calibrated
 on the test images at the model's own --min-size/--max-size (a random network is not
@@ -24,6 +25,8 @@ import math
 import os
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repo for the local modules below
 
 import torch
 from PIL import Image
@@ -323,6 +326,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--versions", default="v1,v2", help="comma-separated subset of v1,v2")
     p.add_argument("--no-batched", action="store_true", help="skip the all-images-in-one-batch run")
+    p.add_argument("--no-f64", action="store_true", help="skip the float64 runs (tv_{v}_detections_f64.json; slow)")
     a = p.parse_args(argv)
     versions = [v for v in a.versions.split(",") if v]
     for v in versions:
@@ -350,7 +354,7 @@ def main(argv=None) -> int:
         print(f"wrote {pth} ({os.path.getsize(pth)} bytes; calibration {json.dumps(calib)})")
         # The same float32 weights run by torchvision in float64: the exact result that any float32
         # implementation (torchvision's own included) approximates; parity tests compare against it.
-        model64 = copy.deepcopy(model).double()
+        model64 = None if a.no_f64 else copy.deepcopy(model).double()
 
         counter = CandidateCounter(model)
         settings = {
@@ -375,13 +379,15 @@ def main(argv=None) -> int:
         path = os.path.join(a.out, f"tv_{version}_detections.json")
         size = write_json(path, result)
         print(f"wrote {path} ({size} bytes)")
-        counter64 = CandidateCounter(model64)
-        result64 = {"settings": {**settings, "dtype": "float64"}, "images": run_images(model64, counter64, names, images, torch.float64)}
-        if not a.no_batched:
-            result64["batched"] = run_batched(model64, counter64, names, images, torch.float64)
-        path = os.path.join(a.out, f"tv_{version}_detections_f64.json")
-        size = write_json(path, result64)
-        print(f"wrote {path} ({size} bytes)")
+        if not a.no_f64:
+            t64 = time.time()
+            counter64 = CandidateCounter(model64)
+            result64 = {"settings": {**settings, "dtype": "float64"}, "images": run_images(model64, counter64, names, images, torch.float64)}
+            if not a.no_batched:
+                result64["batched"] = run_batched(model64, counter64, names, images, torch.float64)
+            path = os.path.join(a.out, f"tv_{version}_detections_f64.json")
+            size = write_json(path, result64)
+            print(f"wrote {path} ({size} bytes; float64 runs {time.time() - t64:.1f} s)")
         for n in names:
             e = result["images"][n]
             print(
