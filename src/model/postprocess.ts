@@ -39,7 +39,7 @@ function candidates(out: HeadOutputs, anchors: tf.Tensor2D[], geo: ImageGeometry
       const rows = tf.add(anchorIdx, tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(m, 'int32')), [n, 1]));
       const deltas = tf.gather(tf.reshape(out.box[l], [n * m, 4]), tf.reshape(rows, [-1])); // [N*k, 4]
       const anc = tf.gather(anchors[l], tf.reshape(anchorIdx, [-1])); // [N*k, 4]
-      const boxes = tf.reshape(decodeBoxes(deltas as tf.Tensor2D, anc, cfg.bboxXformClip), [n, -1, 4]);
+      const boxes = tf.reshape(decodeBoxes(deltas, anc, [1, 1, 1, 1], cfg.bboxXformClip), [n, -1, 4]);
       return { scores, labels, boxes };
     });
     let boxes = tf.concat(perLevel.map((p) => p.boxes), 1) as tf.Tensor3D;

@@ -9,7 +9,7 @@ import { sigmoidFocalLoss } from './focalLoss.ts';
 import { giouLoss, l1Loss, smoothL1Loss } from './boxLoss.ts';
 import { EmaNormalizer } from './normalizer.ts';
 import { TrainError } from './trainError.ts';
-import { decodeBoxes, BBOX_XFORM_CLIP, type BoxWeights } from '../targets/boxCoding.ts';
+import { decodeBoxes, BBOX_XFORM_CLIP, type BoxWeights } from '../../model/boxCoder.ts';
 import type { ImageTargets } from '../targets/assignTargets.ts';
 
 export type BoxLossType = 'l1' | 'smooth_l1' | 'giou';

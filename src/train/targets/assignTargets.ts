@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainError } from '../losses/trainError.ts';
 import { boxIou, checkBoxes } from './boxIou.ts';
-import { encodeBoxes, type BoxWeights } from './boxCoding.ts';
+import { encodeBoxes, type BoxWeights } from '../../model/boxCoder.ts';
 import { BETWEEN, Matcher } from './matcher.ts';
 
 export interface GroundTruth {

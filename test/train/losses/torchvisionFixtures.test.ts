@@ -8,7 +8,7 @@ import { sigmoidFocalLoss } from '../../../src/train/losses/focalLoss.ts';
 import { giouLoss } from '../../../src/train/losses/boxLoss.ts';
 import { Matcher } from '../../../src/train/targets/matcher.ts';
 import { boxIou } from '../../../src/train/targets/boxIou.ts';
-import { decodeBoxes, encodeBoxes } from '../../../src/train/targets/boxCoding.ts';
+import { decodeBoxes, encodeBoxes } from '../../../src/model/boxCoder.ts';
 import { assertClose, useBackend } from './tfTestUtil.ts';
 
 const DIR = new URL('../../fixtures/torchvision/', import.meta.url);

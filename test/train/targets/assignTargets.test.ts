@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { assignTargets, disposeTargets } from '../../../src/train/targets/assignTargets.ts';
-import { encodeBoxes } from '../../../src/train/targets/boxCoding.ts';
+import { encodeBoxes } from '../../../src/model/boxCoder.ts';
 import { assertClose, loadFixture, tensor, useBackend } from '../losses/tfTestUtil.ts';
 
 const fx = loadFixture('retinanet_loss');

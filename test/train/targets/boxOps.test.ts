@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { boxIou } from '../../../src/train/targets/boxIou.ts';
-import { decodeBoxes, encodeBoxes, BBOX_XFORM_CLIP } from '../../../src/train/targets/boxCoding.ts';
+import { decodeBoxes, encodeBoxes, BBOX_XFORM_CLIP } from '../../../src/model/boxCoder.ts';
 import { assertClose, loadFixture, tensor, useBackend } from '../losses/tfTestUtil.ts';
 
 const fx = loadFixture('box_ops');
