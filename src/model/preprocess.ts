@@ -22,10 +22,13 @@ export interface PreparedBatch {
 const f32 = Math.fround;
 
 /** Resized [height, width] of a source image under the input policy. */
-export function resizedSize(cfg: InputConfig, height: number, width: number): [number, number] {
+export function resizedSize(cfg: Pick<InputConfig, 'minSize' | 'maxSize' | 'sizeRounding'>, height: number, width: number): [number, number] {
   if (cfg.sizeRounding === 'floor') {
-    // torchvision: scale computed in float32, output = floor(size * scale) in double
-    const scale = Math.min(f32(cfg.minSize / f32(Math.min(height, width))), f32(cfg.maxSize / f32(Math.max(height, width))));
+    // torchvision: scale = min(min_size / short, max_size / long) on float32 tensors, where PyTorch computes
+    // `number / tensor` as reciprocal(tensor) * number (one float32 rounding more than a division: 533/700
+    // gives 0.76142853, not 0.76142859, and 700 px then resizes to 532, not 533); output = floor(size * scale).
+    const rdiv = (num: number, den: number) => f32(f32(1 / den) * num);
+    const scale = Math.min(rdiv(cfg.minSize, Math.min(height, width)), rdiv(cfg.maxSize, Math.max(height, width)));
     return [Math.floor(height * f32(scale)), Math.floor(width * f32(scale))];
   }
   // detectron2 ResizeShortestEdge

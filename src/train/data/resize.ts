@@ -4,6 +4,8 @@
 // Boxes scale by the per-axis ratio of new to old size (torchvision resize_boxes), so they stay
 // exactly on the resized image even though the rounded size is not exactly side * scale.
 
+import { resizedSize } from '../../model/preprocess.ts';
+
 export interface ResizedShape {
   scale: number;
   height: number;
@@ -17,9 +19,10 @@ export function resizeShape(height: number, width: number, minSize: number, maxS
   if (!(minSize > 0 && maxSize >= minSize)) {
     throw Object.assign(new Error(`resize: minSize ${minSize} / maxSize ${maxSize} need 0 < minSize <= maxSize`), { code: 'RS_ERR_RESIZE' });
   }
+  // the same sizes as inference (src/model/preprocess.ts reproduces torchvision's float32 arithmetic)
+  const [h, w] = resizedSize({ minSize, maxSize, sizeRounding: rounding }, height, width);
   const scale = Math.min(minSize / Math.min(height, width), maxSize / Math.max(height, width));
-  const r = rounding === 'floor' ? Math.floor : (x: number) => Math.floor(x + 0.5);
-  return { scale, height: Math.max(1, r(height * scale)), width: Math.max(1, r(width * scale)) };
+  return { scale, height: Math.max(1, h), width: Math.max(1, w) };
 }
 
 /** Boxes [x1, y1, x2, y2] from an image of size (h0, w0) to one of size (h1, w1). */

@@ -7,9 +7,11 @@ test('resizeShape: short side to minSize unless the long side would pass maxSize
   assert.deepEqual(resizeShape(480, 640, 800, 1333), { scale: 800 / 480, height: 800, width: 1066 });
   // 100x1000: 800/100 = 8 would make the long side 8000; 1333/1000 = 1.333 wins; h = floor(133.3) = 133.
   assert.deepEqual(resizeShape(100, 1000, 800, 1333), { scale: 1.333, height: 133, width: 1333 });
-  // Portrait 640x427: scale = 800/427 = 1.8735; h = floor(640 * 1.8735) = floor(1199.06) = 1199.
+  // Portrait 640x427: scale = 800/427 = 1.8735; h = floor(640 * 1.8735) = floor(1199.06) = 1199. The width
+  // is 799, not 800: torchvision's scale is float32 (1/427 rounded, times 800, rounded), and
+  // 427 * 1.87353623 = 799.99997 floors to 799 (checked with torchvision 0.14's _resize_image_and_masks).
   const r = resizeShape(640, 427, 800, 1333);
-  assert.equal(r.width, 800);
+  assert.equal(r.width, 799);
   assert.equal(r.height, 1199);
   // Downscaling: 1200x1600 to 600/1000: scale = 0.5, 600x800.
   assert.deepEqual(resizeShape(1200, 1600, 600, 1000), { scale: 0.5, height: 600, width: 800 });
