@@ -1,30 +1,20 @@
 // The subset of the COCO detection format (https://cocodataset.org/#format-data) we read and write.
 // bbox is [x, y, width, height] in pixels of the original image, (x, y) the top-left corner.
 
-export interface CocoImage {
-  id: number;
+import type { CocoAnnotation as EvalAnnotation, CocoCategory, CocoImage as EvalImage } from '../../eval/cocoDataset.ts';
+
+// The same records evaluation reads (src/eval/cocoDataset.ts), with what training needs on top.
+export interface CocoImage extends EvalImage {
   file_name: string;
-  width: number;
-  height: number;
 }
 
-export interface CocoAnnotation {
-  id: number;
-  image_id: number;
-  category_id: number;
-  bbox: [number, number, number, number];
-  area: number;
-  iscrowd: 0 | 1;
+export interface CocoAnnotation extends EvalAnnotation {
   /** Extra fields written by the synthetic generator (ignored by COCO tools). */
   visible_fraction?: number;
   track_id?: number;
 }
 
-export interface CocoCategory {
-  id: number;
-  name: string;
-  supercategory?: string;
-}
+export type { CocoCategory };
 
 export interface CocoFile {
   info?: Record<string, unknown>;

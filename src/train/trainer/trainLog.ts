@@ -2,15 +2,11 @@
 // and a one-line summary on stderr.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { StepResult } from './trainStep.ts';
 
-export interface LogRecord {
+/** One optimizer step's figures, plus where and how fast. */
+export interface LogRecord extends StepResult {
   iteration: number;
-  loss: number;
-  clsLoss: number;
-  boxLoss: number;
-  numFg: number;
-  lr: number;
-  gradNorm: number | null;
   imagesPerSec: number;
   elapsedSec: number;
 }
