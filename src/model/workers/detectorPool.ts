@@ -36,7 +36,9 @@ export class DetectorPool {
   }
 
   static async create(modelDir: string, size: number, opts: { backend?: string; postprocess?: Record<string, number> } = {}): Promise<DetectorPool> {
-    const url = new URL('./bootstrap.mjs', import.meta.url);
+    // From TypeScript sources (tsx), the worker needs the loader registered first (bootstrap.mjs);
+    // from the compiled package (npm run build), the compiled worker runs as it is.
+    const url = import.meta.url.endsWith('.ts') ? new URL('./bootstrap.mjs', import.meta.url) : new URL('./detectorWorker.js', import.meta.url);
     const workers = Array.from({ length: size }, () => new Worker(url, { workerData: { modelDir, ...opts } }));
     const ready = await Promise.all(
       workers.map(
