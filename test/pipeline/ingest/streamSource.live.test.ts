@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createStreamSource, type StreamSource } from '../../../src/pipeline/ingest/index.ts';
 import type { Frame, StreamStatusEvent } from '../../../src/pipeline/types.ts';
 import { makeVideo, tempDir } from '../../helpers/media.ts';
+import { waitFor } from '../../helpers/waitFor.ts';
 
 const tmp = tempDir();
 let clip = ''; // 160x120, 50 fps, 40 frames: 0.8 s when read in real time
@@ -21,21 +22,6 @@ function record(source: StreamSource): StreamStatusEvent[] {
   const events: StreamStatusEvent[] = [];
   source.status$.subscribe((e) => events.push(e));
   return events;
-}
-
-function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (cond()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }
-    }, 10);
-  });
 }
 
 /** Child processes of this test process (pid, state, command): a stopped source leaves none. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createStreamSource, type StreamSource } from '../../../src/pipeline/ingest/index.ts';
 import type { Frame, StreamState, StreamStatusEvent } from '../../../src/pipeline/types.ts';
 import { startRtspServer, type RtspServer } from '../../helpers/rtspServer.ts';
+import { waitFor } from '../../helpers/waitFor.ts';
 
 let server: RtspServer;
 
@@ -15,21 +16,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (cond()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }
-    }, 10);
-  });
-}
 
 interface Watched {
   source: StreamSource;
