@@ -70,7 +70,7 @@ export function detectron2Config(a: RetinaNetArch, mean?: [number, number, numbe
     source: 'detectron2',
     numClasses: a.numClasses,
     classNames: a.numClasses === COCO_80_NAMES.length ? [...COCO_80_NAMES] : [],
-    backbone: { depth: a.depth, strideIn: '1x1', bnEps: 1e-5 },
+    backbone: { depth: a.depth, strideIn: '1x1', bnEps: 1e-5, width: 64 },
     fpn: { channels: a.fpnChannels, p6From: a.p6From },
     head: { numConvs: a.numConvs, groupNorm: a.groupNorm },
     anchors: { convention: 'detectron2' },

@@ -34,7 +34,7 @@ export function torchvisionConfig(a: RetinaNetArch): DeepPartial<ModelConfig> {
     numClasses: a.numClasses,
     classNames: a.numClasses === TORCHVISION_COCO_NAMES.length ? [...TORCHVISION_COCO_NAMES] : [],
     // torchvision overwrites the frozen-BN eps to 0 for the v1 COCO weights; v2 keeps 1e-5.
-    backbone: { depth: a.depth, strideIn: '3x3', bnEps: v2 ? 1e-5 : 0 },
+    backbone: { depth: a.depth, strideIn: '3x3', bnEps: v2 ? 1e-5 : 0, width: 64 },
     fpn: { channels: a.fpnChannels, p6From: a.p6From },
     head: { numConvs: a.numConvs, groupNorm: a.groupNorm },
     anchors: { convention: 'torchvision' },

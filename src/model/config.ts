@@ -12,6 +12,9 @@ export interface BackboneConfig {
   strideIn: '1x1' | '3x3';
   /** Epsilon of the frozen batch norms folded into the convolutions (TV v1 COCO: 0; D2, TV v2: 1e-5). */
   bnEps: number;
+  /** Channels of the stem and of the first stage; stage i has width * 2^i (x4 for bottleneck outputs).
+   *  64 in every published ResNet; smaller for the thin demo model. Optional in model.json (default 64). */
+  width: number;
 }
 
 export interface FpnConfig {
@@ -95,7 +98,7 @@ export function defaultModelConfig(overrides: DeepPartial<ModelConfig> = {}): Mo
     source: 'retinastream',
     numClasses: 91,
     classNames: [],
-    backbone: { depth: 50, strideIn: '3x3', bnEps: 1e-5 },
+    backbone: { depth: 50, strideIn: '3x3', bnEps: 1e-5, width: 64 },
     fpn: { channels: 256, p6From: 'C5' },
     head: { numConvs: 4, groupNorm: false, priorProb: 0.01 },
     anchors: {
@@ -157,6 +160,8 @@ export function validateModelConfig(cfg: ModelConfig, where = 'model config'): M
   if (![18, 34, 50, 101].includes(cfg.backbone.depth)) bad('backbone.depth', `is ${cfg.backbone.depth}, expected 18, 34, 50 or 101`);
   if (!['1x1', '3x3'].includes(cfg.backbone.strideIn)) bad('backbone.strideIn', `must be "1x1" or "3x3"`);
   if (!(cfg.backbone.bnEps >= 0)) bad('backbone.bnEps', 'must be >= 0');
+  if (!(Number.isInteger(cfg.backbone.width) && cfg.backbone.width >= 8)) bad('backbone.width', `is ${cfg.backbone.width}, expected an integer >= 8`);
+  if (cfg.head.groupNorm && cfg.fpn.channels % 32 !== 0) bad('fpn.channels', `is ${cfg.fpn.channels}; GroupNorm(32) heads need a multiple of 32`);
   if (!['C5', 'P5'].includes(cfg.fpn.p6From)) bad('fpn.p6From', 'must be "C5" or "P5"');
   if (!Number.isInteger(cfg.numClasses) || cfg.numClasses < 1) bad('numClasses', `is ${cfg.numClasses}, expected a positive integer`);
   if (cfg.classNames.length !== 0 && cfg.classNames.length !== cfg.numClasses) {

@@ -31,12 +31,13 @@ export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
   };
   const depth = cfg.backbone.depth;
   const bottleneck = isBottleneck(depth);
-  conv('backbone.body.conv1', 64, 3, 7, false);
-  bn('backbone.body.bn1', 64);
-  let inC = 64;
+  const base = cfg.backbone.width;
+  conv('backbone.body.conv1', base, 3, 7, false);
+  bn('backbone.body.bn1', base);
+  let inC = base;
   const outCs: number[] = [];
   RESNET_BLOCKS[depth].forEach((n, layer) => {
-    const width = 64 * 2 ** layer;
+    const width = base * 2 ** layer;
     const outC = bottleneck ? width * 4 : width;
     for (let i = 0; i < n; i++) {
       const name = `backbone.body.layer${layer + 1}.${i}`;

@@ -47,10 +47,11 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   return { dir, config, weights: tensors, hash: weightsHash(bytes) };
 }
 
-export async function saveModelDir(dir: string, config: ModelConfig, weights: TensorMap): Promise<string> {
+/** Saves a model directory; `dtype: 'F16'` halves the weights file (they are read back as float32). */
+export async function saveModelDir(dir: string, config: ModelConfig, weights: TensorMap, opts: { dtype?: 'F32' | 'F16' } = {}): Promise<string> {
   validateModelConfig(config);
   await mkdir(dir, { recursive: true });
-  const bytes = writeSafetensors(weights, { format: 'pt', producer: 'retinastream' });
+  const bytes = writeSafetensors(weights, { format: 'pt', producer: 'retinastream' }, opts.dtype ?? 'F32');
   await writeFile(join(dir, WEIGHTS_FILE), bytes);
   await writeFile(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   return weightsHash(bytes);

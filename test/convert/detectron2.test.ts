@@ -14,7 +14,7 @@ describe('convertDetectron2', () => {
     assert.equal(c.config.source, 'detectron2');
     assert.equal(c.config.numClasses, 80);
     assert.deepEqual(c.config.classNames, [...COCO_80_NAMES]);
-    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '1x1', bnEps: 1e-5 });
+    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '1x1', bnEps: 1e-5, width: 64 });
     assert.deepEqual(c.config.fpn, { channels: 256, p6From: 'C5' });
     assert.deepEqual(c.config.head, { numConvs: 4, groupNorm: false });
     assert.deepEqual(c.config.anchors, { convention: 'detectron2' });

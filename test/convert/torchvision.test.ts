@@ -19,7 +19,7 @@ describe('convertTorchvision', () => {
   it('v1 (zip format, bare state_dict): every tensor equals torch, config says torchvision v1', async () => {
     const c = await convertTorchvision(fixture('tv_v1.pth'));
     assertSameTensors(c.tensors, readReference(fixture('ref_v1.safetensors')));
-    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '3x3', bnEps: 0 });
+    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '3x3', bnEps: 0, width: 64 });
     assert.deepEqual(c.config.fpn, { channels: 256, p6From: 'P5' });
     assert.deepEqual(c.config.head, { numConvs: 4, groupNorm: false });
     assert.equal(c.config.name, 'retinanet_resnet50_fpn');
@@ -54,7 +54,7 @@ describe('convertTorchvision', () => {
     assertSameTensors(c.tensors, readReference(fixture('ref_v2.safetensors')));
     assert.equal(c.config.name, 'retinanet_resnet50_fpn_v2');
     assert.equal(c.config.source, 'torchvision-v2');
-    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '3x3', bnEps: 1e-5 });
+    assert.deepEqual(c.config.backbone, { depth: 50, strideIn: '3x3', bnEps: 1e-5, width: 64 });
     assert.deepEqual(c.config.fpn, { channels: 256, p6From: 'C5' });
     assert.deepEqual(c.config.head, { numConvs: 4, groupNorm: true });
     validateModelConfig(defaultModelConfig(c.config));

@@ -1,4 +1,4 @@
-// retinastream train --config FILE [--resume] [--iters N] [--out DIR] [--backend NAME]
+// retinastream train --config FILE [--resume] [--iters N] [--out DIR] [--weights-dtype f32|f16] [--backend NAME]
 // Trains a RetinaNet with focal loss as the config file says (config/train/*.json), checkpointing into its
 // checkpointDir; at the end writes the model directory `out` (model.json + weights.safetensors).
 import { selectBackend, describeBackend } from '../../backend/select.ts';
@@ -10,7 +10,7 @@ import { registerFastWasmConvBackprop } from '../../train/trainer/wasmConvBackpr
 import { intFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
-export const usage = 'retinastream train --config FILE.json [--resume] [--iters N] [--out DIR] [--backend NAME]';
+export const usage = 'retinastream train --config FILE.json [--resume] [--iters N] [--out DIR] [--weights-dtype f32|f16] [--backend NAME]';
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('train', argv, {
@@ -18,6 +18,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     resume: { type: 'boolean' },
     iters: { type: 'string' },
     out: { type: 'string' },
+    'weights-dtype': { type: 'string' },
     backend: { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`retinastream train: unexpected argument "${positionals[0]}" (${usage})`);
@@ -25,6 +26,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const cfg = await loadTrainConfig(values.config);
   if (values.iters !== undefined) cfg.options.iterations = intFlag('iters', values.iters, 1);
   const out = values.out ?? cfg.out;
+  const dtype = (values['weights-dtype'] ?? 'f32').toUpperCase();
+  if (dtype !== 'F32' && dtype !== 'F16') throw new UsageError(`--weights-dtype: "${values['weights-dtype']}" is not f32 or f16`);
   const choice = await selectBackend(values.backend);
   registerWasmGradients();
   if (choice.name === 'wasm') registerFastWasmConvBackprop();
@@ -36,7 +39,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   );
   const result = await trainer.run({ resume: values.resume ?? false });
   if (out) {
-    const hash = await saveModelDir(out, result.config, result.weights);
+    const hash = await saveModelDir(out, result.config, result.weights, { dtype });
     process.stderr.write(`wrote ${out} (${hash})\n`);
   }
   process.stderr.write(`done: ${result.iterations} iterations, ${result.imagesPerSec.toFixed(2)} images/s\n`);
