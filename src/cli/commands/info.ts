@@ -16,7 +16,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     dir: m.dir,
     name: c.name,
     source: c.source,
-    architecture: `RetinaNet ResNet-${c.backbone.depth}${c.backbone.width !== 64 ? ` (width ${c.backbone.width})` : ""}-FPN (P6 from ${c.fpn.p6From}, stride in ${c.backbone.strideIn}, ${c.head.groupNorm ? 'GroupNorm heads' : 'plain heads'}, ${c.anchors.convention} anchors)`,
+    architecture: `RetinaNet ResNet-${c.backbone.depth}-FPN (${c.backbone.width !== 64 ? `stage widths ${c.backbone.width}-${c.backbone.width * 8}, ` : ''}P6 from ${c.fpn.p6From}, stride in ${c.backbone.strideIn}, ${c.head.groupNorm ? 'GroupNorm heads' : 'plain heads'}, ${c.anchors.convention} anchors)`,
     numClasses: c.numClasses,
     classes: c.classNames,
     parameters: params,
