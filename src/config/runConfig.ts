@@ -25,6 +25,7 @@ export interface RunConfig {
     stallTimeoutMs: number;
     backoff: { initialMs: number; maxMs: number; factor: number; jitter: number };
     realtime: boolean;
+    decodeThreads: number;
   };
   sinks: {
     jsonl: string | null;
@@ -105,6 +106,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   }
   num(c.source.connectTimeoutMs, 'source.connectTimeoutMs', 100, 600000);
   num(c.source.stallTimeoutMs, 'source.stallTimeoutMs', 100, 600000);
+  num(c.source.decodeThreads, 'source.decodeThreads', 0, 64);
   num(c.source.backoff.initialMs, 'source.backoff.initialMs', 1, 600000);
   num(c.source.backoff.maxMs, 'source.backoff.maxMs', c.source.backoff.initialMs, 3600000);
   num(c.source.backoff.factor, 'source.backoff.factor', 1, 10, false);

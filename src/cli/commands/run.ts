@@ -162,7 +162,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     canvas: { width: canvas[0], height: canvas[1] },
     maxBatch: cfg.batch.maxBatch,
     maxWaitMs: cfg.batch.maxWaitMs,
-    source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime },
+    source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
     onBatch: (r) => metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: cfg.batch.maxBatch, durationMs: r.inferMs }),
   });
   for (const s of pipeline.sources) {

@@ -29,6 +29,8 @@ export interface FfmpegInput {
   canvasWidth: number;
   canvasHeight: number;
   padColor: [number, number, number];
+  /** Decoder threads (`-threads`, an input option); 0: ffmpeg's automatic choice. */
+  decodeThreads: number;
   /** Extra options placed before `-i` (hardware decoding, protocol options...). */
   inputArgs: string[];
 }
@@ -65,6 +67,7 @@ export function buildFfmpegArgs(input: FfmpegInput, features: FfmpegFeatures): s
       break;
   }
   if (input.realtime) args.push('-re');
+  args.push('-threads', String(input.decodeThreads));
   args.push(...input.inputArgs);
   args.push('-i', input.url);
   args.push('-map', '0:v:0', '-an', '-sn', '-dn');

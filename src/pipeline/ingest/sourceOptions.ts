@@ -33,6 +33,9 @@ export interface SourceOptions {
   losslessQueue?: number;
   /** Default: findFfmpeg(). */
   ffmpegPath?: string;
+  /** Decoder threads of this input's ffmpeg (`-threads`); default 2, as Frigate does; 0 lets ffmpeg choose
+   *  (one per core, plus frame-threading latency). Many streams on few cores want 1. */
+  decodeThreads?: number;
   /** Extra ffmpeg options placed before -i (e.g. ['-hwaccel', 'auto']). */
   inputArgs?: string[];
 }
@@ -53,11 +56,13 @@ export interface ResolvedSourceOptions {
   maxRetries: number;
   losslessQueue: number;
   ffmpegPath: string | undefined;
+  decodeThreads: number;
   inputArgs: string[];
   /** A clean exit of ffmpeg ends the stream (files, lossless inputs); else it is a disconnect. */
   endsOnEof: boolean;
 }
 
+export const DEFAULT_DECODE_THREADS = 2;
 export const DEFAULT_PAD_COLOR: [number, number, number] = [124, 116, 104];
 const MAX_CANVAS = 8192;
 
@@ -100,6 +105,8 @@ export function resolveSourceOptions(o: SourceOptions): ResolvedSourceOptions {
   }
   const losslessQueue = o.losslessQueue ?? 2;
   if (!Number.isInteger(losslessQueue) || losslessQueue < 1) bad(id, 'losslessQueue must be an integer >= 1', losslessQueue);
+  const decodeThreads = o.decodeThreads ?? DEFAULT_DECODE_THREADS;
+  if (!Number.isInteger(decodeThreads) || decodeThreads < 0 || decodeThreads > 64) bad(id, 'decodeThreads must be an integer in [0, 64]', decodeThreads);
   const inputArgs = o.inputArgs ?? [];
   if (!Array.isArray(inputArgs) || !inputArgs.every((a) => typeof a === 'string')) {
     bad(id, 'inputArgs must be an array of strings', inputArgs);
@@ -120,6 +127,7 @@ export function resolveSourceOptions(o: SourceOptions): ResolvedSourceOptions {
     maxRetries,
     losslessQueue,
     ffmpegPath: o.ffmpegPath,
+    decodeThreads,
     inputArgs,
     endsOnEof: !live || kind === 'file',
   };

@@ -10,7 +10,7 @@ const OLD: FfmpegFeatures = { fpsMode: false, showinfoChecksumOption: false, rts
 
 const input: FfmpegInput = {
   url: 'rtsp://cam/s', kind: 'rtsp', live: true, realtime: false, rtspTransport: 'tcp', connectTimeoutMs: 2500,
-  canvasWidth: 128, canvasHeight: 96, padColor: [124, 116, 104], inputArgs: [],
+  canvasWidth: 128, canvasHeight: 96, padColor: [124, 116, 104], decodeThreads: 2, inputArgs: [],
 };
 
 test('classifyUrl', () => {
@@ -44,6 +44,9 @@ test('RTSP arguments: transport, socket timeout in microseconds, raw RGB to stdo
   assert.equal(at('-timeout'), '2500000');
   assert.equal(at('-i'), 'rtsp://cam/s');
   assert.ok(args.indexOf('-timeout') < args.indexOf('-i'), 'input options come before -i');
+  assert.equal(at('-threads'), '2');
+  assert.ok(args.indexOf('-threads') < args.indexOf('-i'), 'decoder threads are an input option');
+  assert.equal(buildFfmpegArgs({ ...input, decodeThreads: 0 }, NEW)[args.indexOf('-threads') + 1], '0');
   assert.equal(at('-fps_mode'), 'passthrough');
   assert.equal(at('-pix_fmt'), 'rgb24');
   assert.equal(args.at(-1), 'pipe:1');

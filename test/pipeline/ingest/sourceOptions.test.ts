@@ -21,6 +21,7 @@ test('defaults: live sources reconnect forever, files are lossless and fail on t
   assert.equal(file.maxRetries, 0);
   assert.equal(file.endsOnEof, true);
   assert.equal(file.losslessQueue, 2);
+  assert.equal(file.decodeThreads, 2);
 
   const fakeCam = resolveSourceOptions({ ...base, url: '/v/clip.mp4', live: true });
   assert.equal(fakeCam.realtime, true);
@@ -40,6 +41,7 @@ test('bad options fail with RS_ERR_SOURCE_OPTIONS naming the source and the opti
     [{ backoff: { initialMs: 100, maxMs: 500, factor: 2, jitter: 1 } }, /backoff.jitter/],
     [{ maxRetries: -1 }, /maxRetries/],
     [{ losslessQueue: 0 }, /losslessQueue/],
+    [{ decodeThreads: 1.5 }, /decodeThreads must be an integer in \[0, 64\], got 1.5/],
     [{ rtspTransport: 'http' as 'tcp' }, /rtspTransport/],
   ];
   for (const [patch, re] of cases) {
