@@ -34,9 +34,12 @@ async function detectDataset(gt: CocoDataset, modelDir: string, imagesDir: strin
         results.push({ image_id: m.id, category_id: toCat(d.classId), bbox: [x1, y1, x2 - x1, y2 - y1], score: d.score });
       }
     });
-    process.stderr.write(`\r${Math.min(i + batch, gt.images.length)}/${gt.images.length} images`);
+    const done = Math.min(i + batch, gt.images.length);
+    // a progress line redrawn on a terminal; in a log, a line per tenth of the set
+    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${gt.images.length} images`);
+    else if (Math.floor((10 * done) / gt.images.length) > Math.floor((10 * i) / gt.images.length)) process.stderr.write(`${done}/${gt.images.length} images\n`);
   }
-  process.stderr.write('\n');
+  if (process.stderr.isTTY) process.stderr.write('\n');
   detector.dispose();
   return results;
 }
