@@ -21,12 +21,13 @@ import { runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRu
 import { PROJECT_ROOT } from '../../config/runConfig.ts';
 import type { Depth } from '../../model/config.ts';
 import { createEngine } from '../../model/engine.ts';
+import { DEFAULT_DECODE_THREADS } from '../../pipeline/ingest/sourceOptions.ts';
 import type { PipelineInput } from '../../pipeline/pipeline.ts';
 import { intFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export const usage =
-  'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--max-batch N] [--max-wait-ms MS] ' +
+  'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
   '[--workers N] [--backend B] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
@@ -53,6 +54,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'head-convs': { type: 'string' },
     'file-seconds': { type: 'string' },
     canvas: { type: 'string' },
+    'decode-threads': { type: 'string' },
     'max-batch': { type: 'string' },
     'max-wait-ms': { type: 'string' },
     workers: { type: 'string' },
@@ -79,6 +81,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
   if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
   const canvas = parseCanvas(values.canvas);
+  const decodeThreads = intFlag('decode-threads', values['decode-threads'], DEFAULT_DECODE_THREADS, 0, 64);
   const maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
   const maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
   const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 0, 64);
@@ -112,9 +115,9 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       maxBatch,
       maxWaitMs,
     };
-    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms; ${streams} x ${input}`);
+    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms; ${streams} x ${input}, ${decodeThreads} decoder thread(s) each`);
     const base: Omit<BenchRunOptions, 'inputs'> = { engine, canvas: { width: canvas[0], height: canvas[1] }, maxBatch, maxWaitMs };
-    const fileRun = { ...base, source: { inputArgs: ['-t', String(fileSeconds)] } };
+    const fileRun = { ...base, source: { decodeThreads, inputArgs: ['-t', String(fileSeconds)] } };
     const files = (tag: string): PipelineInput[] => Array.from({ length: streams }, (_, i) => ({ id: `${tag}${i}`, url: input }));
 
     // warm every worker before anything is timed (first batches compile kernels)
@@ -149,7 +152,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
         ...base,
         inputs,
         durationMs: liveSeconds * 1000,
-        source: { realtime: true, inputArgs: ['-stream_loop', '-1'] },
+        source: { realtime: true, decodeThreads, inputArgs: ['-stream_loop', '-1'] },
       });
       const meanBatchMs = summarize(r.batchMs).mean;
       const latencyMs = summarize(r.latencyMs);
