@@ -2,11 +2,10 @@
 # Trains the shipped demo model (models/demo) and evaluates it, as described in docs/training.md.
 #   scripts/train-demo.sh            regenerate the data if missing, train (resuming a checkpoint if one
 #                                    exists), evaluate on the held-out val set and on the demo video
-#   ITERS=500 scripts/train-demo.sh; ITERS=900 scripts/train-demo.sh
-#                                    the two stages models/demo was trained with (the second resumes
-#                                    the first; see models/demo/README.md)
-# Long: ~1 h on 2 shared cores with the wasm backend. Run it under nohup; a checkpoint is written every
-# 50 iterations to .cache/train/demo/checkpoint (itself a loadable model directory).
+#   ITERS=3000 scripts/train-demo.sh  a different run length (resuming a checkpoint lengthens that run)
+# Long: ~1 h on one core with the wasm backend (models/demo/README.md). Run it under nohup; a checkpoint is
+# written every 100 iterations to .cache/train/demo/checkpoint (itself a loadable model directory). The
+# model directory is written as float16 (6.7 MB), as shipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +20,7 @@ fi
 
 RESUME=()
 [ -f "$CK/trainer-state.json" ] && RESUME=(--resume)
-node bin/retinastream.js train --config "$CONFIG" --backend wasm "${RESUME[@]}" "${ITERS_FLAG[@]}"
+node bin/retinastream.js train --config "$CONFIG" --backend wasm --weights-dtype f16 "${RESUME[@]}" "${ITERS_FLAG[@]}"
 
 echo "== held-out val set (200 images)"
 node bin/retinastream.js eval --model models/demo --dataset .cache/demo-data/val/annotations.json --images .cache/demo-data/val/images
