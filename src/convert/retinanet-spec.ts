@@ -2,6 +2,8 @@
 // must have: inferred from a checkpoint's canonical names, then checked key by key and shape by shape.
 
 import type { Depth } from '../model/config.ts';
+import { isBottleneck, RESNET_BLOCKS } from '../model/resnet.ts';
+import { retinanetShapes } from '../model/shapes.ts';
 import { ConvertError, listNames } from './errors.ts';
 
 export interface RetinaNetArch {
@@ -15,81 +17,12 @@ export interface RetinaNetArch {
   numConvs: number;
 }
 
-/** Blocks per ResNet stage (layer1..layer4) and whether they are bottlenecks. */
-const RESNETS: { depth: Depth; bottleneck: boolean; blocks: number[] }[] = [
-  { depth: 18, bottleneck: false, blocks: [2, 2, 2, 2] },
-  { depth: 34, bottleneck: false, blocks: [3, 4, 6, 3] },
-  { depth: 50, bottleneck: true, blocks: [3, 4, 6, 3] },
-  { depth: 101, bottleneck: true, blocks: [3, 4, 23, 3] },
-];
+/** Blocks per ResNet stage (layer1..layer4) and whether they are bottlenecks, for each supported depth. */
+const RESNETS = ([18, 34, 50, 101] as const).map((depth) => ({ depth, bottleneck: isBottleneck(depth), blocks: RESNET_BLOCKS[depth] }));
 
-const BN = ['weight', 'bias', 'running_mean', 'running_var'];
-
-/** Channels out of layer1..layer4 (C2..C5). */
-function stageChannels(bottleneck: boolean): number[] {
-  return [64, 128, 256, 512].map((p) => (bottleneck ? 4 * p : p));
-}
-
-/** Expected canonical name -> shape for an architecture. */
+/** Expected canonical name -> shape for an architecture (checkpoints are full-width ResNets). */
 export function expectedShapes(arch: RetinaNetArch): Map<string, number[]> {
-  const spec = RESNETS.find((r) => r.depth === arch.depth)!;
-  const m = new Map<string, number[]>();
-  const conv = (name: string, shape: number[], bias = false): void => {
-    m.set(`${name}.weight`, shape);
-    if (bias) m.set(`${name}.bias`, [shape[0]]);
-  };
-  const bn = (name: string, c: number): void => BN.forEach((p) => m.set(`${name}.${p}`, [c]));
-  conv('backbone.body.conv1', [64, 3, 7, 7]);
-  bn('backbone.body.bn1', 64);
-  let inplanes = 64;
-  spec.blocks.forEach((n, l) => {
-    const p = 64 * 2 ** l;
-    const out = spec.bottleneck ? 4 * p : p;
-    for (let i = 0; i < n; i++) {
-      const b = `backbone.body.layer${l + 1}.${i}`;
-      if (spec.bottleneck) {
-        conv(`${b}.conv1`, [p, inplanes, 1, 1]);
-        bn(`${b}.bn1`, p);
-        conv(`${b}.conv2`, [p, p, 3, 3]);
-        bn(`${b}.bn2`, p);
-        conv(`${b}.conv3`, [out, p, 1, 1]);
-        bn(`${b}.bn3`, out);
-      } else {
-        conv(`${b}.conv1`, [p, inplanes, 3, 3]);
-        bn(`${b}.bn1`, p);
-        conv(`${b}.conv2`, [p, p, 3, 3]);
-        bn(`${b}.bn2`, p);
-      }
-      if (i === 0 && inplanes !== out) {
-        conv(`${b}.downsample.0`, [out, inplanes, 1, 1]);
-        bn(`${b}.downsample.1`, out);
-      }
-      inplanes = out;
-    }
-  });
-  const F = arch.fpnChannels;
-  const c = stageChannels(spec.bottleneck);
-  [c[1], c[2], c[3]].forEach((cin, k) => {
-    conv(`backbone.fpn.inner_blocks.${k}.0`, [F, cin, 1, 1], true);
-    conv(`backbone.fpn.layer_blocks.${k}.0`, [F, F, 3, 3], true);
-  });
-  conv('backbone.fpn.extra_blocks.p6', [F, arch.p6From === 'C5' ? c[3] : F, 3, 3], true);
-  conv('backbone.fpn.extra_blocks.p7', [F, F, 3, 3], true);
-  const A = arch.anchorsPerLocation;
-  for (const [head, last, outs] of [
-    ['classification_head', 'cls_logits', A * arch.numClasses],
-    ['regression_head', 'bbox_reg', A * 4],
-  ] as const) {
-    for (let i = 0; i < arch.numConvs; i++) {
-      conv(`head.${head}.conv.${i}.0`, [F, F, 3, 3], !arch.groupNorm);
-      if (arch.groupNorm) {
-        m.set(`head.${head}.conv.${i}.1.weight`, [F]);
-        m.set(`head.${head}.conv.${i}.1.bias`, [F]);
-      }
-    }
-    conv(`head.${head}.${last}`, [outs, F, 3, 3], true);
-  }
-  return m;
+  return retinanetShapes({ ...arch, width: 64 });
 }
 
 /** Distinct indices i among keys `${prefix}${i}.…`. */

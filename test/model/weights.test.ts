@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createDetector } from '../../src/model/detector.ts';
 import { defaultModelConfig, validateModelConfig } from '../../src/model/config.ts';
-import { initWeights, parameterShapes } from '../../src/model/init.ts';
+import { initWeights } from '../../src/model/init.ts';
+import { parameterShapes } from '../../src/model/shapes.ts';
 import { loadModelDir, saveModelDir } from '../../src/model/modelDir.ts';
 import { floatToHalf, halfToFloat, readSafetensors, writeSafetensors } from '../../src/model/weights/safetensors.ts';
 

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { parameterShapes } from '../../../src/model/init.ts';
+import { parameterShapes } from '../../../src/model/shapes.ts';
 import type { ModelConfig } from '../../../src/model/config.ts';
 import { tempDir } from '../../helpers/media.ts';
 import { makeTinyModel } from '../../helpers/tinyModel.ts';
