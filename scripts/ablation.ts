@@ -12,9 +12,7 @@ import { selectBackend } from '../src/backend/select.ts';
 import { registerWasmGradients } from '../src/backend/wasmGradients.ts';
 import { loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { evaluateDetections } from '../src/eval/cocoEval.ts';
-import type { CocoResult } from '../src/eval/cocoResults.ts';
-import { readRgbImage } from '../src/io/image.ts';
-import { createDetector } from '../src/model/detector.ts';
+import { detectDataset } from '../src/eval/detectDataset.ts';
 import { saveModelDir } from '../src/model/modelDir.ts';
 import { loadTrainConfig, Trainer, registerFastWasmConvBackprop } from '../src/train/trainer/index.ts';
 
@@ -63,13 +61,7 @@ for (const [gamma, alpha] of runs) {
   const r = await trainer.run();
   const dir = join(values.out!, name);
   await saveModelDir(dir, r.config, r.weights);
-  const det = await createDetector({ model: dir });
-  const results: CocoResult[] = [];
-  for (const im of gt.images) {
-    const [d] = await det.detect([await readRgbImage(join(values['val-images']!, im.file_name ?? `${im.id}.jpg`))]);
-    for (const x of d) results.push({ image_id: im.id, category_id: x.classId, bbox: [x.box[0], x.box[1], x.box[2] - x.box[0], x.box[3] - x.box[1]], score: x.score });
-  }
-  det.dispose();
+  const results = await detectDataset(gt, dir, values['val-images']!);
   const m = evaluateDetections(gt, results);
   const lastLoss = r.losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, r.losses.length);
   rows.push(`${String(gamma).padEnd(6)} ${String(alpha).padEnd(6)} ${(100 * m.AP).toFixed(1).padStart(5)} ${(100 * m.AP50).toFixed(1).padStart(5)} ${(100 * m.AP75).toFixed(1).padStart(5)} ${lastLoss.toFixed(3).padStart(8)} ${((Date.now() - t0) / 1000).toFixed(0).padStart(6)}s`);

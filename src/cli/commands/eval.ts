@@ -1,47 +1,28 @@
 // retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json] [--stream ID]
 // Prints the 12 COCO numbers in pycocotools' order (or one JSON object with --json).
-import { join } from 'node:path';
-import { loadCocoDataset, type CocoDataset } from '../../eval/cocoDataset.ts';
+import { loadCocoDataset } from '../../eval/cocoDataset.ts';
 import { evaluateDetections, formatMetrics, METRIC_KEYS, type CocoMetrics } from '../../eval/cocoEval.ts';
-import type { CocoResult } from '../../eval/cocoResults.ts';
+import { detectDataset } from '../../eval/detectDataset.ts';
 import { loadResults } from '../../eval/eventsToResults.ts';
-import { readRgbImage } from '../../io/image.ts';
-import { createDetector } from '../../model/detector.ts';
 import { intFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export const usage = 'retinastream eval --dataset ANNOTATIONS.json (--results RESULTS.json|EVENTS.jsonl [--stream ID] | --model DIR --images DIR [--batch N]) [--json]';
 
-/** Model class index -> COCO category id: identity when the model numbers classes by id (torchvision,
- *  the demo model), else the sorted categories in order (detectron2's contiguous 80). */
-export function categoryMapper(numClasses: number, gt: CocoDataset): (classId: number) => number {
-  const ids = gt.categories.map((c) => c.id).sort((a, b) => a - b);
-  if (numClasses === ids.length && ids[ids.length - 1] >= numClasses) return (k) => ids[k];
-  return (k) => k;
-}
-
-async function detectDataset(gt: CocoDataset, modelDir: string, imagesDir: string, batch: number, backend?: string): Promise<CocoResult[]> {
-  const detector = await createDetector({ model: modelDir, backend });
-  const toCat = categoryMapper(detector.config.numClasses, gt);
-  const results: CocoResult[] = [];
-  for (let i = 0; i < gt.images.length; i += batch) {
-    const metas = gt.images.slice(i, i + batch);
-    const images = await Promise.all(metas.map((m) => readRgbImage(join(imagesDir, m.file_name ?? `${m.id}.jpg`))));
-    const dets = await detector.detect(images);
-    metas.forEach((m, j) => {
-      for (const d of dets[j]) {
-        const [x1, y1, x2, y2] = d.box;
-        results.push({ image_id: m.id, category_id: toCat(d.classId), bbox: [x1, y1, x2 - x1, y2 - y1], score: d.score });
-      }
-    });
-    const done = Math.min(i + batch, gt.images.length);
-    // a progress line redrawn on a terminal; in a log, a line per tenth of the set
-    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${gt.images.length} images`);
-    else if (Math.floor((10 * done) / gt.images.length) > Math.floor((10 * i) / gt.images.length)) process.stderr.write(`${done}/${gt.images.length} images\n`);
-  }
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  detector.dispose();
-  return results;
+/** Progress of `eval --model`: a line redrawn on a terminal; in a log, a line per tenth of the set. */
+function progressPrinter(): (done: number, total: number) => void {
+  let tenthsShown = 0;
+  return (done, total) => {
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${done}/${total} images${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenths = Math.floor((10 * done) / total);
+    if (tenths > tenthsShown) {
+      tenthsShown = tenths;
+      process.stderr.write(`${done}/${total} images\n`);
+    }
+  };
 }
 
 export function metricsJson(m: CocoMetrics): string {
@@ -66,7 +47,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const gt = loadCocoDataset(values.dataset);
   const results = values.results
     ? loadResults(values.results, { streamId: values.stream })
-    : await detectDataset(gt, values.model!, values.images!, intFlag('batch', values.batch, 1, 1, 64), values.backend);
+    : await detectDataset(gt, values.model!, values.images!, { batch: intFlag('batch', values.batch, 1, 1, 64), backend: values.backend, onProgress: progressPrinter() });
   const t = performance.now();
   const m = evaluateDetections(gt, results);
   const ms = performance.now() - t;
