@@ -1,8 +1,37 @@
-// Runs every test file under test/ (or the files/folders given) with Node's test runner and tsx.
-// Usage: npm test [-- test/model test/pipeline/batcher.test.ts]
+// Runs every test file under test/ (or the files/folders given) with Node's test runner and tsx, once per
+// compute backend for the tests that touch the model.
+//
+//   npm test [-- test/model test/pipeline/batcher.test.ts]   all tests (or those given)
+//   npm run test:unit                                        the fast ones (no Kafka broker, no torchvision,
+//                                                            no ffmpeg pipelines, no CLI processes)
+//
+// Backends: the first pass runs every file with RETINASTREAM_BACKEND set to the first backend; later passes run
+// the model-touching files (BOTH_BACKENDS) again on each other backend. By default the backends are
+// "tensorflow,wasm" when the native build exists (npm run setup:native) or under CI (where it must exist:
+// .ci/run builds it), else "wasm". RETINASTREAM_TEST_BACKENDS=wasm (or tensorflow, or both) overrides.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Tests that run the model (inference or training) and so run on every backend. */
+const BOTH_BACKENDS = [
+  'test/model',
+  'test/backend',
+  'test/train/trainer',
+  'test/pipeline/pipeline.test.ts',
+  'test/convert/detectron2.test.ts',
+  'test/cli/commands/detect.test.ts',
+];
+/** Slow or external-component tests left out of test:unit. */
+const NOT_UNIT = [
+  'test/model/torchvisionParity.test.ts',
+  'test/eval/pycocotoolsLive.test.ts',
+  'test/pipeline/ingest',
+  'test/pipeline/sinks/kafkaSink.test.ts',
+  'test/cli',
+  'test/train/trainer',
+];
 
 function collect(path, out) {
   if (statSync(path).isDirectory()) {
@@ -13,8 +42,37 @@ function collect(path, out) {
   return out;
 }
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test'];
-const files = roots.flatMap((r) => collect(r, []));
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
-const res = spawnSync(process.execPath, args, { stdio: 'inherit' });
-process.exit(res.status ?? 1);
+const under = (file, roots) => roots.some((r) => file === r || file.startsWith(r.endsWith('/') ? r : r + '/'));
+const args = process.argv.slice(2);
+const unit = args[0] === '--unit';
+const roots = (unit ? args.slice(1) : args).length ? (unit ? args.slice(1) : args) : ['test'];
+let files = roots.flatMap((r) => collect(r, []));
+if (unit) files = files.filter((f) => !under(f, NOT_UNIT));
+
+const nativeBuilt = existsSync(join('.native', 'cpu', 'BUILT'));
+const backends = (process.env.RETINASTREAM_TEST_BACKENDS ?? (nativeBuilt || process.env.CI ? 'tensorflow,wasm' : 'wasm')).split(',');
+
+const tapDir = mkdtempSync(join(tmpdir(), 'rs-tests-'));
+const totals = { pass: 0, fail: 0, skipped: 0 };
+let status = 0;
+backends.forEach((backend, i) => {
+  const passFiles = i === 0 ? files : files.filter((f) => under(f, BOTH_BACKENDS));
+  if (!passFiles.length) return;
+  console.log(`\n== tests on the ${backend} backend: ${passFiles.length} files${i === 0 ? '' : ' (the ones that run the model)'}\n`);
+  const tap = join(tapDir, `${backend}.tap`);
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...passFiles],
+    { stdio: 'inherit', env: { ...process.env, RETINASTREAM_BACKEND: backend } },
+  );
+  if (res.status !== 0) status = res.status ?? 1;
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  totals.pass += count('pass');
+  totals.fail += count('fail');
+  totals.skipped += count('skipped');
+});
+rmSync(tapDir, { recursive: true, force: true });
+console.log(`\nbackends: ${backends.join(', ')}`);
+console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+process.exit(status);

@@ -1,9 +1,12 @@
-// Picks the compute backend at run time: tfjs-node-gpu (when installed and it sees a GPU), then tfjs-node,
-// then wasm (SIMD), then the plain JS cpu backend. `--backend` / RETINASTREAM_BACKEND overrides.
-// The tfjs-node packages are optional dependencies: their install downloads libtensorflow, which fails
-// offline, so a missing or broken one is skipped with a note, never an error.
+// Picks the compute backend at run time: TensorFlow with a GPU (tfjs-node-gpu, stock or built by
+// `npm run setup:native -- --gpu`), then TensorFlow on the CPU (tfjs-node, stock or built by `npm run
+// setup:native`), then wasm (SIMD), then the plain JS cpu backend. `--backend` / RETINASTREAM_BACKEND overrides.
+// A missing or broken native build is skipped with a one-line note; forcing it fails with one line saying how
+// to install it.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRequire } from 'node:module';
+import { loadNativeAddon, type NativeAddon } from './nativeAddon.ts';
+import { registerTensorflowKernels } from './tensorflowKernels.ts';
+import { cpuHasAmxBf16, parsePrecision, sealPrecision, setPrecisionBeforeLoad, type Precision } from './precision.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -16,27 +19,29 @@ export interface BackendChoice {
   notes: string[];
   /** wasm: whether SIMD is in use. */
   simd?: boolean;
+  /** tensorflow backends: the TensorFlow library in use. */
+  native?: NativeAddon & { onednn: boolean };
+  /** Compute precision asked for (bf16 only on the tensorflow backends). */
+  precision: Precision;
+  /** bf16 asked for, but oneDNN cannot honour it here (no AMX): it computes in fp32. */
+  precisionNote?: string;
 }
 
-const require = createRequire(import.meta.url);
+export interface BackendOptions {
+  /** 'fp32' (default) or 'bf16' (TensorFlow backends; oneDNN fpmath mode). */
+  precision?: Precision;
+}
+
 let chosen: BackendChoice | null = null;
 
-async function tryTfjsNode(gpu: boolean): Promise<string | null> {
-  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  try {
-    // tfjs-node bundles its own tfjs-core; registering its backend makes it visible to ours only when
-    // both resolve to the same core, which npm dedupes when the versions match (4.22.0 here).
-    const m = require(pkg) as { version?: Record<string, string> };
-    void m;
-    if (!tf.findBackend('tensorflow')) return `${pkg}: loaded but did not register a backend with this tfjs-core`;
-    if (gpu) {
-      const devices = (tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } }).binding;
-      if (devices?.isUsingGpuDevice && !devices.isUsingGpuDevice()) return `${pkg}: no GPU visible`;
-    }
-    return null;
-  } catch (e) {
-    return `${pkg}: not available (${String((e as Error).message).split('\n')[0]})`;
-  }
+const NATIVE_HINT = 'build it with `npm run setup:native` (GPU: `npm run setup:native -- --gpu`), or install the stock @tensorflow/tfjs-node(-gpu) package';
+
+function tryNative(gpu: boolean, precision: Precision): string | null {
+  setPrecisionBeforeLoad(precision);
+  const addon = loadNativeAddon(gpu);
+  if (typeof addon === 'string') return `${gpu ? 'tensorflow-gpu' : 'tensorflow'}: ${addon}`;
+  if (gpu && !addon.usingGpu) return 'tensorflow-gpu: the GPU build loaded but TensorFlow sees no GPU';
+  return null;
 }
 
 /**
@@ -54,14 +59,19 @@ async function importWithoutCrashHandlers(pkg: string): Promise<void> {
   });
 }
 
-async function activate(name: BackendName, notes: string[]): Promise<boolean> {
+async function activate(name: BackendName, notes: string[], precision: Precision): Promise<boolean> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
-    const why = await tryTfjsNode(name === 'tensorflow-gpu');
+    const why = tryNative(name === 'tensorflow-gpu', precision);
     if (why) {
       notes.push(why);
       return false;
     }
-    return tf.setBackend('tensorflow');
+    const ok = await tf.setBackend('tensorflow');
+    if (ok) {
+      registerTensorflowKernels();
+      sealPrecision();
+    }
+    return ok;
   }
   if (name === 'wasm') {
     await importWithoutCrashHandlers('@tensorflow/tfjs-backend-wasm');
@@ -77,26 +87,64 @@ async function activate(name: BackendName, notes: string[]): Promise<boolean> {
   return tf.setBackend('cpu');
 }
 
-/** Select (once per process) and initialise the backend; `preferred` forces one. */
-export async function selectBackend(preferred?: string): Promise<BackendChoice> {
+function isNative(name: BackendName): boolean {
+  return name === 'tensorflow' || name === 'tensorflow-gpu';
+}
+
+/**
+ * Select (once per process) and initialise the backend; `preferred` (or RETINASTREAM_BACKEND) forces one,
+ * `opts.precision` (or RETINASTREAM_PRECISION) picks fp32/bf16.
+ */
+export async function selectBackend(preferred?: string, opts: BackendOptions = {}): Promise<BackendChoice> {
   const want = preferred ?? process.env.RETINASTREAM_BACKEND;
-  if (chosen && (!want || want === chosen.name)) return chosen;
+  const precision = opts.precision ?? parsePrecision(process.env.RETINASTREAM_PRECISION, 'RETINASTREAM_PRECISION');
+  if (chosen && (!want || want === chosen.name)) {
+    if (precision !== chosen.precision && isNative(chosen.name)) {
+      throw Object.assign(new Error(`--precision: ${precision} asked for, but TensorFlow already runs at ${chosen.precision} in this process (it is fixed when TensorFlow loads)`), { code: 'RS_ERR_PRECISION' });
+    }
+    return chosen;
+  }
   if (want && !BACKEND_ORDER.includes(want as BackendName)) {
     throw Object.assign(new Error(`--backend: unknown backend "${want}", expected one of ${BACKEND_ORDER.join(', ')}`), { code: 'RS_ERR_BACKEND' });
+  }
+  if (precision === 'bf16' && want && !isNative(want as BackendName)) {
+    throw Object.assign(new Error(`--precision: bf16 runs on the tensorflow backends only, not on ${want}`), { code: 'RS_ERR_PRECISION' });
   }
   const notes: string[] = [];
   const order = want ? [want as BackendName] : BACKEND_ORDER;
   for (const name of order) {
-    if (await activate(name, notes)) {
+    if (precision === 'bf16' && !isNative(name)) {
+      notes.push(`${name}: no bf16`);
+      continue;
+    }
+    if (await activate(name, notes, precision)) {
       await tf.ready();
-      chosen = { name, tfName: tf.getBackend(), notes, ...(name === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') } : {}) };
+      chosen = { name, tfName: tf.getBackend(), notes, precision, ...details(name, precision) };
       return chosen;
     }
   }
-  throw Object.assign(new Error(`--backend: could not initialise ${want ?? 'any backend'} (${notes.join('; ')})`), { code: 'RS_ERR_BACKEND' });
+  const hint = want && isNative(want as BackendName) ? ` ${NATIVE_HINT}` : '';
+  throw Object.assign(new Error(`--backend: could not initialise ${want ?? 'any backend'} (${notes.join('; ')}).${hint}`), { code: 'RS_ERR_BACKEND' });
 }
 
+function details(name: BackendName, precision: Precision): Partial<BackendChoice> {
+  if (name === 'wasm') return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') };
+  if (!isNative(name)) return {};
+  const addon = loadNativeAddon(name === 'tensorflow-gpu') as NativeAddon;
+  const onednn = process.env.TF_ENABLE_ONEDNN_OPTS !== '0';
+  const out: Partial<BackendChoice> = { native: { ...addon, onednn } };
+  if (precision === 'bf16' && !addon.usingGpu && !cpuHasAmxBf16()) {
+    out.precisionNote = 'bf16 asked for, but this CPU has no AMX: oneDNN computes in fp32';
+  }
+  return out;
+}
+
+/** e.g. "tensorflow 2.21.0 (oneDNN, CPU, fp32, built)", "wasm (SIMD)". */
 export function describeBackend(c: BackendChoice): string {
-  const simd = c.name === 'wasm' ? (c.simd ? ' (SIMD)' : ' (no SIMD)') : '';
-  return `${c.name}${simd}`;
+  if (c.name === 'wasm') return `wasm${c.simd ? ' (SIMD)' : ' (no SIMD)'}`;
+  if (!c.native) return c.name;
+  const n = c.native;
+  const device = n.usingGpu ? 'GPU' : `CPU${n.onednn ? ', oneDNN' : ''}`;
+  const note = c.precisionNote ? `; ${c.precisionNote}` : '';
+  return `${c.name} ${n.tfVersion} (${device}, ${c.precision}, ${n.source === 'built' ? 'built by setup:native' : 'npm package'}${note})`;
 }

@@ -2,6 +2,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvParams, NormParams } from './params.ts';
 
+/**
+ * PyTorch's symmetric zero padding of `p` pixels, written as explicit NHWC padding: every backend takes that
+ * form (the TensorFlow backend refuses a number, and its 'same' pads bottom/right only when the stride is 2).
+ */
+export function symmetricPad(p: number): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ];
+}
+
 /** Convolution with PyTorch's symmetric zero padding, bias and optional ReLU fused into one kernel. */
 export function conv(x: tf.Tensor4D, p: ConvParams, stride: number, relu: boolean): tf.Tensor4D {
   const k = p.w.shape[0];
@@ -9,15 +22,19 @@ export function conv(x: tf.Tensor4D, p: ConvParams, stride: number, relu: boolea
     x,
     filter: p.w,
     strides: stride,
-    pad: (k - 1) >> 1,
+    pad: symmetricPad((k - 1) >> 1),
     bias: p.b,
     activation: relu ? 'relu' : 'linear',
   });
 }
 
-/** 3x3/2 max pool with padding 1 (PyTorch pads with -inf; inputs here are post-ReLU, so 0 is the same). */
+/**
+ * 3x3/2 max pool with padding 1. PyTorch pads with -inf; the inputs here are post-ReLU (>= 0), so zero padding
+ * gives the same result. The padding is a separate op because the TensorFlow backend's MaxPool takes only
+ * 'valid'/'same', and 'same' would pad bottom/right only.
+ */
 export function maxPool3x3s2(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.maxPool(x, 3, 2, 1);
+  return tf.tidy(() => tf.maxPool(tf.pad(x, symmetricPad(1)), 3, 2, 'valid'));
 }
 
 /** GroupNorm over NHWC (torchvision v2 heads): groups of channels, eps 1e-5, affine. */

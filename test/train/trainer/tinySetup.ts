@@ -9,10 +9,21 @@ import { defaultModelConfig, type ModelConfig } from '../../../src/model/config.
 import { generateSyntheticDataset } from '../../../src/train/synthetic/dataset.ts';
 import { registerFastWasmConvBackprop } from '../../../src/train/trainer/wasmConvBackprop.ts';
 
+/** The wasm backend with the fast conv gradients (for the tests of those). */
 export async function wasmForTraining(): Promise<void> {
   await selectBackend('wasm');
   registerWasmGradients();
   registerFastWasmConvBackprop();
+}
+
+/**
+ * The backend the trainer tests run on: RETINASTREAM_BACKEND (the test runner runs them on wasm and on the
+ * native TensorFlow backend), else wasm; with the training support train.ts registers.
+ */
+export async function backendForTraining(): Promise<void> {
+  const choice = await selectBackend(process.env.RETINASTREAM_BACKEND ?? 'wasm');
+  registerWasmGradients();
+  if (choice.name === 'wasm') registerFastWasmConvBackprop();
 }
 
 export async function tinyDataset(count: number, seed = 3): Promise<{ dir: string; annotations: string; images: string }> {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadModelDir } from '../../../src/model/modelDir.ts';
 import { Trainer, liveTensors, type TrainerOptions } from '../../../src/train/trainer/index.ts';
-import { tinyDataset, tinyModel, wasmForTraining } from './tinySetup.ts';
+import { tinyDataset, tinyModel, backendForTraining } from './tinySetup.ts';
 
 let data: { dir: string; annotations: string; images: string };
 
 before(async () => {
-  await wasmForTraining();
+  await backendForTraining();
   data = await tinyDataset(4);
 });
 

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { defaultModelConfig } from '../../../src/model/config.ts';
 import { Trainer, TrainerError } from '../../../src/train/trainer/index.ts';
-import { CLASS_NAMES, tinyDataset, tinyModel, wasmForTraining } from './tinySetup.ts';
+import { CLASS_NAMES, tinyDataset, tinyModel, backendForTraining } from './tinySetup.ts';
 
 let data: { dir: string; annotations: string; images: string };
 
 before(async () => {
-  await wasmForTraining();
+  await backendForTraining();
   data = await tinyDataset(2, 7);
 });
 
