@@ -41,6 +41,27 @@ function projectRoot(): string {
   }
 }
 
+interface StdioGuard {
+  mute(): void;
+  unmute(): void;
+}
+
+/**
+ * The stderr guard `setup:native` builds (scripts/setup/native/stdio_guard.c): TensorFlow prints start-up
+ * notices from static initializers as it loads, before any log setting applies. Absent: nothing is muted.
+ */
+function stdioGuard(pkgJson: string): StdioGuard | null {
+  const root = projectRoot();
+  const places = [join(dirname(pkgJson), '..', '..', '..', 'stdio_guard.node'), join(root, '.native', 'cpu', 'stdio_guard.node'), join(root, '.native', 'gpu', 'stdio_guard.node')];
+  const file = places.find((f) => existsSync(f));
+  if (!file) return null;
+  try {
+    return createRequire(import.meta.url)(file) as StdioGuard;
+  } catch {
+    return null;
+  }
+}
+
 function hasAddon(pkgDir: string): boolean {
   const lib = join(pkgDir, 'lib');
   return existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
@@ -80,9 +101,14 @@ export function loadNativeAddon(gpu: boolean): NativeAddon | string {
       notes.push(`${dirname(c.pkgJson)}: its native addon (lib/napi-v*/tfjs_binding.node) is missing (its install script did not run)`);
       continue;
     }
+    const guard = stdioGuard(c.pkgJson);
     try {
-      const m = createRequire(c.pkgJson)('./dist/index.js') as { version?: Record<string, string> };
-      void m;
+      guard?.mute();
+      try {
+        createRequire(c.pkgJson)('./dist/index.js');
+      } finally {
+        guard?.unmute();
+      }
       const backend = tf.findBackend('tensorflow') as unknown as { binding?: Binding } | null;
       if (!backend) {
         notes.push(`${dirname(c.pkgJson)}: loaded but registered with another copy of tfjs-core (versions differ)`);

@@ -34,7 +34,7 @@ export interface BackendOptions {
 
 let chosen: BackendChoice | null = null;
 
-const NATIVE_HINT = 'build it with `npm run setup:native` (GPU: `npm run setup:native -- --gpu`), or install the stock @tensorflow/tfjs-node(-gpu) package';
+const NATIVE_HINT = 'Build it with `npm run setup:native` (GPU: `npm run setup:native -- --gpu`), or install the stock @tensorflow/tfjs-node(-gpu) package';
 
 function tryNative(gpu: boolean, precision: Precision): string | null {
   setPrecisionBeforeLoad(precision);

@@ -16,6 +16,7 @@ export interface InputConfig {
 export interface RunConfig {
   model: string | null;
   backend: string | null;
+  precision: 'fp32' | 'bf16';
   workers: number | null;
   inputs: InputConfig[];
   batch: { maxBatch: number; maxWaitMs: number };
@@ -97,6 +98,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
       ids.add(inp.id);
     }
   });
+  if (c.precision !== 'fp32' && c.precision !== 'bf16') throw new ConfigError(`precision: ${JSON.stringify(c.precision)} is not "fp32" or "bf16"`);
   if (c.workers !== null) num(c.workers, 'workers', 0, 64);
   num(c.batch.maxBatch, 'batch.maxBatch', 1, 64);
   num(c.batch.maxWaitMs, 'batch.maxWaitMs', 0, 10000);
@@ -134,6 +136,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Json> {
   const o: Record<string, Json> = {};
   if (env.RETINASTREAM_MODEL) o.model = env.RETINASTREAM_MODEL;
   if (env.RETINASTREAM_BACKEND) o.backend = env.RETINASTREAM_BACKEND;
+  if (env.RETINASTREAM_PRECISION) o.precision = env.RETINASTREAM_PRECISION;
   if (env.RETINASTREAM_INPUTS) o.inputs = env.RETINASTREAM_INPUTS.split(',').filter(Boolean).map((a) => ({ url: a }));
   const sinks: Record<string, Json> = {};
   if (env.RETINASTREAM_WS_PORT) sinks.ws = { port: Number(env.RETINASTREAM_WS_PORT) };

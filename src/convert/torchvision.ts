@@ -83,7 +83,7 @@ export function convertTorchvisionBuffer(buf: Uint8Array, name: string): Convert
   const arch = inferArch(shapes, name);
   checkShapes(shapes, expectedShapes(arch), name);
   report.push(`architecture: ${describeArch(arch)} (torchvision ${arch.groupNorm ? 'v2' : 'v1'})`);
-  if (!arch.groupNorm) report.push('backbone.bnEps = 0: torchvision runs its v1 COCO weights with FrozenBatchNorm eps 0');
+  if (!arch.groupNorm) report.push('backbone.bnEps = 0: torchvision runs its v1 COCO weights with FrozenBatchNorm eps 0 (a v1 model you trained yourself: --bn-eps 1e-5)');
   return { tensors: materialize(arrays, name), config: torchvisionConfig(arch), report };
 }
 

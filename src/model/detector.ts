@@ -2,6 +2,7 @@
 // directory onto the selected backend and returns detections in source-image pixels.
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
+import type { Precision } from '../backend/precision.ts';
 import type { ModelConfig } from './config.ts';
 import { loadModelDir, type LoadedModel } from './modelDir.ts';
 import { buildParams } from './params.ts';
@@ -21,6 +22,8 @@ export interface DetectorOptions {
   model: string | LoadedModel;
   /** Force a backend ('tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'). */
   backend?: string;
+  /** 'fp32' (default) or 'bf16' (TensorFlow backends on CPUs with AMX). */
+  precision?: Precision;
   /** Override post-processing settings (e.g. detectionsPerImage: 300 for torchvision parity). */
   postprocess?: Partial<ModelConfig['postprocess']>;
 }
@@ -98,7 +101,7 @@ export class Detector {
 }
 
 export async function createDetector(opts: DetectorOptions): Promise<Detector> {
-  const backend = await selectBackend(opts.backend);
+  const backend = await selectBackend(opts.backend, { precision: opts.precision });
   const loaded = typeof opts.model === 'string' ? await loadModelDir(opts.model) : opts.model;
   const config: ModelConfig = { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...opts.postprocess } };
   const params = buildParams(loaded.weights, config.backbone.bnEps);

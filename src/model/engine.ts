@@ -3,6 +3,7 @@
 // and would otherwise block the event loop (ffmpeg pipes, WebSocket pings, Kafka) for its whole duration;
 // and wasm runs single-threaded, so one worker per core is also how a second core gets used.
 import { availableParallelism } from 'node:os';
+import type { Precision } from '../backend/precision.ts';
 import { describeBackend, selectBackend } from '../backend/select.ts';
 import type { ModelConfig } from './config.ts';
 import { createDetector, type CanvasBatch, type Detection, type Detector } from './detector.ts';
@@ -23,8 +24,14 @@ export interface InferenceEngine {
 export interface EngineOptions {
   modelDir: string;
   backend?: string;
-  /** Worker threads; 0 runs in this thread. Default: one per core on wasm/cpu, 0 on tfjs-node backends. */
+  /**
+   * Worker threads; 0 runs in this thread. Default: one per core on wasm/cpu (each runs single-threaded); one
+   * on the TensorFlow backends (TensorFlow spreads each op over all cores itself; the worker keeps the
+   * synchronous forward pass off the event loop).
+   */
   workers?: number;
+  /** 'fp32' (default) or 'bf16'. */
+  precision?: Precision;
   postprocess?: Partial<ModelConfig['postprocess']>;
 }
 
@@ -41,12 +48,12 @@ export function inThreadEngine(d: Detector): InferenceEngine {
 }
 
 export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
-  const backend = await selectBackend(o.backend);
+  const backend = await selectBackend(o.backend, { precision: o.precision });
   const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
-  const workers = o.workers ?? (native ? 0 : availableParallelism());
-  if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, postprocess: o.postprocess }));
+  const workers = o.workers ?? (native ? 1 : availableParallelism());
+  if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, precision: o.precision, postprocess: o.postprocess }));
   const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
-  const pool = await DetectorPool.create(o.modelDir, workers, { backend: backend.name, postprocess: o.postprocess as Record<string, number> | undefined });
+  const pool = await DetectorPool.create(o.modelDir, workers, { backend: backend.name, precision: backend.precision, postprocess: o.postprocess as Record<string, number> | undefined });
   return {
     model: { name: loaded.config.name, hash: loaded.hash },
     config: { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...o.postprocess } },

@@ -1,12 +1,13 @@
 // retinastream detect --model DIR [--json] [--out annotated.jpg] IMAGE...
 import { extname } from 'node:path';
+import { parsePrecision } from '../../backend/precision.ts';
 import { describeBackend } from '../../backend/select.ts';
 import { drawDetections, readRgbImage } from '../../io/image.ts';
 import { createDetector } from '../../model/detector.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
-export const usage = 'retinastream detect --model DIR [--json] [--out annotated.jpg] [--score-thresh S] [--max-detections N] [--backend B] IMAGE...';
+export const usage = 'retinastream detect --model DIR [--json] [--out annotated.jpg] [--score-thresh S] [--max-detections N] [--backend B] [--precision fp32|bf16] IMAGE...';
 
 export async function detectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('detect', argv, {
@@ -16,6 +17,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     'score-thresh': { type: 'string' },
     'max-detections': { type: 'string' },
     backend: { type: 'string' },
+    precision: { type: 'string' },
   });
   if (!values.model) throw new UsageError(`retinastream detect: --model DIR is required (${usage})`);
   if (positionals.length === 0) throw new UsageError(`retinastream detect: no IMAGE given (${usage})`);
@@ -27,7 +29,8 @@ export async function detectCommand(argv: string[]): Promise<number> {
   const post: Record<string, number> = {};
   if (values['score-thresh'] !== undefined) post.scoreThresh = numFlag('score-thresh', values['score-thresh'], 0.05, 0, 1);
   if (values['max-detections'] !== undefined) post.detectionsPerImage = intFlag('max-detections', values['max-detections'], 100);
-  const detector = await createDetector({ model: values.model, backend: values.backend, postprocess: post });
+  const precision = parsePrecision(values.precision);
+  const detector = await createDetector({ model: values.model, backend: values.backend, precision, postprocess: post });
   if (!values.json) process.stderr.write(`model ${detector.model.name} (${detector.model.hash}) on ${describeBackend(detector.backend)}\n`);
   for (let i = 0; i < images.length; i++) {
     const [dets] = await detector.detect([images[i]]);

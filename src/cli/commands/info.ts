@@ -1,14 +1,15 @@
 // retinastream info DIR: architecture, classes, parameter count, hash, backend.
+import { parsePrecision } from '../../backend/precision.ts';
 import { describeBackend, selectBackend } from '../../backend/select.ts';
 import { loadModelDir } from '../../model/modelDir.ts';
 import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export async function infoCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('info', argv, { json: { type: 'boolean' }, backend: { type: 'string' } });
+  const { values, positionals } = parse('info', argv, { json: { type: 'boolean' }, backend: { type: 'string' }, precision: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('retinastream info: expected one model DIR');
   const m = await loadModelDir(positionals[0]);
-  const backend = await selectBackend(values.backend);
+  const backend = await selectBackend(values.backend, { precision: parsePrecision(values.precision) });
   let params = 0;
   for (const [name, t] of m.weights) if (!/running_(mean|var)$/.test(name)) params += t.data.length;
   const c = m.config;
@@ -24,6 +25,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     input: c.input,
     postprocess: c.postprocess,
     backend: describeBackend(backend),
+    ...(backend.native ? { tensorflow: { version: backend.native.tfVersion, device: backend.native.usingGpu ? 'GPU' : 'CPU', onednn: backend.native.onednn, precision: backend.precision, library: backend.native.dir } } : {}),
   };
   if (values.json) {
     process.stdout.write(JSON.stringify(info, null, 2) + '\n');

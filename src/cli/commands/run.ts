@@ -27,6 +27,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     input: { type: 'string', multiple: true },
     model: { type: 'string' },
     backend: { type: 'string' },
+    precision: { type: 'string' },
     jsonl: { type: 'string' },
     'no-jsonl': { type: 'boolean' },
     'ws-port': { type: 'string' },
@@ -51,6 +52,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   const kafka: Record<string, unknown> = {};
   if (values.model) f.model = values.model;
   if (values.backend) f.backend = values.backend;
+  if (values.precision) f.precision = values.precision;
   if (values.input) {
     f.inputs = values.input.map((a) => {
       const { id, url } = parseInputArg(a);
@@ -151,7 +153,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
   const { sinks, http } = await openSinks(cfg, metrics, () => engine !== null);
-  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, workers: cfg.workers ?? undefined });
+  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, precision: cfg.precision, workers: cfg.workers ?? undefined });
   const canvas = cfg.canvas ?? defaultCanvas(engine);
   process.stderr.write(
     `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,

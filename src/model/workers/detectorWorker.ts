@@ -1,16 +1,18 @@
 // One detector per worker thread: the wasm backend runs single-threaded in Node, so a second core
 // needs a second thread with its own copy of the model. Messages: {id, batch} -> {id, result | error}.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Precision } from '../../backend/precision.ts';
 import { createDetector, type CanvasBatch } from '../detector.ts';
 
 interface Init {
   modelDir: string;
   backend?: string;
+  precision?: Precision;
   postprocess?: Record<string, number>;
 }
 
 const init = workerData as Init;
-const detectorP = createDetector({ model: init.modelDir, backend: init.backend, postprocess: init.postprocess });
+const detectorP = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, postprocess: init.postprocess });
 detectorP.then(
   (d) => parentPort!.postMessage({ ready: true, backend: d.backend }),
   (e: Error) => parentPort!.postMessage({ ready: false, error: e.message }),

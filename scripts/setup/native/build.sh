@@ -7,7 +7,7 @@
 # The stock @tensorflow/tfjs-node install downloads a prebuilt libtensorflow 2.9.1 from Google's storage,
 # which machines without that access cannot do; this build needs only PyPI and npm.
 #
-# Usage: bash scripts/setup/native.sh [--gpu] [--force]     (npm run setup:native [-- --gpu])
+# Usage: bash scripts/setup/native/build.sh [--gpu] [--force]     (npm run setup:native [-- --gpu])
 # Result: .native/cpu (or .native/gpu) in the project; outside node_modules, so `npm ci` / `npm install`
 # leave it alone. Backend selection (src/backend/nativeAddon.ts) finds it there, or at $RETINASTREAM_NATIVE_DIR.
 # The wheel is cached in ${XDG_CACHE_HOME:-~/.cache}/retinastream/native/wheels.
@@ -19,13 +19,14 @@ for a in "$@"; do
   case "$a" in
     --gpu) variant=gpu ;;
     --force) force=1 ;;
-    *) echo "native.sh: unknown argument '$a' (expected --gpu, --force)" >&2; exit 2 ;;
+    *) echo "native build: unknown argument '$a' (expected --gpu, --force)" >&2; exit 2 ;;
   esac
 done
 
 TF_VERSION=2.21.0
 TFJS_VERSION=4.22.0
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
 dest="$root/.native/$variant"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/retinastream/native/wheels"
 if [[ $variant == gpu ]]; then wheel_pkg=tensorflow; js_pkg=tfjs-node-gpu; else wheel_pkg=tensorflow-cpu; js_pkg=tfjs-node; fi
@@ -117,15 +118,17 @@ ln -sfn "$libdir/include" "$pkg_dir/deps/include"
 ln -sf "$libdir/libtensorflow_cc.so.2" "$pkg_dir/deps/lib/libtensorflow.so"
 ln -sf "$libdir/libtensorflow_framework.so.2" "$pkg_dir/deps/lib/libtensorflow_framework.so"
 sed -i "s|'-Wl,-rpath,\\\\\$\$ORIGIN/../../deps/lib'|'-Wl,-rpath,$libdir'|" "$pkg_dir/binding.gyp"
-grep -q -- "-rpath,$libdir" "$pkg_dir/binding.gyp" || { echo "native.sh: could not set the addon's RUNPATH in binding.gyp" >&2; exit 1; }
+grep -q -- "-rpath,$libdir" "$pkg_dir/binding.gyp" || { echo "native build: could not set the addon's RUNPATH in binding.gyp" >&2; exit 1; }
 gyp="$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
 [[ -f $gyp ]] || gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
 nodedir="$(dirname "$(dirname "$(command -v node)")")"
-[[ -f $nodedir/include/node/node_api.h ]] || { echo "native.sh: Node's headers are not in $nodedir/include/node (install Node's development headers)" >&2; exit 1; }
+[[ -f $nodedir/include/node/node_api.h ]] || { echo "native build: Node's headers are not in $nodedir/include/node (install Node's development headers)" >&2; exit 1; }
 log "building the addon (node-gyp, Node $(node -v))"
 (cd "$pkg_dir" && node "$gyp" rebuild --silent --nodedir="$nodedir" --module_name=tfjs_binding \
   --module_path="$pkg_dir/lib/napi-v8" --napi_build_version=8 >/dev/null)
 rm -rf "$pkg_dir/build/Release/obj.target"
+# The guard that mutes TensorFlow's start-up notices on stderr while it loads (see stdio_guard.c).
+cc -shared -fPIC -O2 -I"$nodedir/include/node" -o "$dest/stdio_guard.node" "$here/stdio_guard.c"
 
 # 5. Smoke test: load it against the project's tfjs-core and run one convolution.
 (cd "$root" && RETINASTREAM_NATIVE_DIR="$dest" TF_CPP_MIN_LOG_LEVEL=2 node --import tsx -e '
