@@ -24,6 +24,11 @@ export interface DetectorOptions {
   backend?: string;
   /** 'fp32' (default) or 'bf16' (TensorFlow backends on CPUs with AMX). */
   precision?: Precision;
+  /**
+   * Run the network as one TensorFlow graph (default on the tensorflow backends, where it is faster: fused
+   * kernels) or op by op ('eager', the only way on wasm/cpu). Env RETINASTREAM_EXECUTION overrides the default.
+   */
+  execution?: 'graph' | 'eager';
   /** Override post-processing settings (e.g. detectionsPerImage: 300 for torchvision parity). */
   postprocess?: Partial<ModelConfig['postprocess']>;
 }
@@ -105,5 +110,13 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const loaded = typeof opts.model === 'string' ? await loadModelDir(opts.model) : opts.model;
   const config: ModelConfig = { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...opts.postprocess } };
   const params = buildParams(loaded.weights, config.backbone.bnEps);
-  return new Detector(new RetinaNet(config, params), { name: config.name, hash: loaded.hash, dir: loaded.dir }, backend);
+  const net = new RetinaNet(config, params);
+  const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+  const execution = opts.execution ?? (process.env.RETINASTREAM_EXECUTION as 'graph' | 'eager' | undefined) ?? (native ? 'graph' : 'eager');
+  if (execution !== 'graph' && execution !== 'eager') throw Object.assign(new Error(`RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`), { code: 'RS_ERR_EXECUTION' });
+  if (execution === 'graph') {
+    if (!native) throw Object.assign(new Error(`execution "graph" needs a tensorflow backend, not ${backend.name}`), { code: 'RS_ERR_EXECUTION' });
+    net.useGraph();
+  }
+  return new Detector(net, { name: config.name, hash: loaded.hash, dir: loaded.dir }, backend);
 }

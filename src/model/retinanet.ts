@@ -4,6 +4,8 @@ import { generateAnchors } from './anchors.ts';
 import { anchorsPerLocation, type ModelConfig } from './config.ts';
 import { fpnForward } from './fpn.ts';
 import { headForward } from './head.ts';
+import { GraphForward } from './graph/graphModel.ts';
+import { eagerOps } from './netOps.ts';
 import type { Params } from './params.ts';
 import { resnetForward } from './resnet.ts';
 
@@ -18,19 +20,34 @@ export interface HeadOutputs {
 
 export class RetinaNet {
   private anchorCache = new Map<string, tf.Tensor2D>();
+  private graph: GraphForward | null = null;
 
   constructor(
     readonly config: ModelConfig,
     readonly params: Params,
   ) {}
 
+  /**
+   * Run the forward pass as one TensorFlow graph from now on (the tensorflow backends; see graph/graphModel.ts).
+   * Inference only: training differentiates the eager forward.
+   */
+  useGraph(): void {
+    this.graph ??= GraphForward.create(this.config, this.params);
+  }
+
+  get execution(): 'graph' | 'eager' {
+    return this.graph ? 'graph' : 'eager';
+  }
+
   /** x: normalized NHWC input, H and W padded to a multiple of config.input.sizeDivisible. */
   forward(x: tf.Tensor4D): HeadOutputs {
-    const c = resnetForward(x, this.params, this.config.backbone);
-    const p = fpnForward(c, this.params, this.config.fpn);
+    if (this.graph) return this.graph.forward(x);
+    const o = eagerOps(this.params);
+    const c = resnetForward(o, x, this.config.backbone);
+    const p = fpnForward(o, c, this.config.fpn);
     tf.dispose(c);
     const featureSizes = p.map((f) => [f.shape[1], f.shape[2]] as [number, number]);
-    const { cls, box } = headForward(p, this.params, this.config.head, this.config.numClasses);
+    const { cls, box } = headForward(o, p, this.config.head, this.config.numClasses);
     tf.dispose(p);
     return { cls, box, featureSizes };
   }
@@ -50,6 +67,8 @@ export class RetinaNet {
   }
 
   dispose(): void {
+    this.graph?.dispose();
+    this.graph = null;
     for (const t of this.anchorCache.values()) t.dispose();
     this.anchorCache.clear();
     this.params.dispose();

@@ -1,0 +1,82 @@
+// The RetinaNet forward pass (backbone, FPN, both subnets on every level) as one TensorFlow graph, for the
+// native backend: written as a SavedModel from the same architecture code (graphOps.ts), loaded into a
+// TensorFlow session (TF_LoadSessionFromSavedModel, through tfjs-node's binding) and run with one session call
+// per batch. TensorFlow's graph optimizer then fuses every conv + bias (+ residual add) + ReLU into one oneDNN
+// kernel (on a GPU: cuDNN), which op-by-op execution cannot. Post-processing stays in tfjs (postprocess.ts).
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelConfig } from '../config.ts';
+import { fpnForward } from '../fpn.ts';
+import { BOX_SUBNET, CLASS_SUBNET, subnetForward, toAnchorRows } from '../head.ts';
+import type { Params } from '../params.ts';
+import { resnetForward } from '../resnet.ts';
+import { DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
+import { graphOps } from './graphOps.ts';
+
+interface TfSessionBackend {
+  loadSavedModelMetaGraph(path: string, tags: string): number;
+  runSavedModel(id: number, inputs: tf.Tensor[], inputInfos: { name: string; tfDtype: string }[], outputNames: string[]): tf.Tensor[];
+  deleteSavedModel(id: number): void;
+}
+
+export const LEVELS = 5;
+
+/** saved_model.pb bytes of the forward pass: input "x" [N, H, W, 3] -> "cls{l}", "box{l}" [N, h, w, A*K | A*4]. */
+export function retinanetSavedModel(config: ModelConfig, params: Params, device = '/device:CPU:0'): Uint8Array {
+  const g = new GraphBuilder(device);
+  const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
+  const o = graphOps(g, params);
+  const p = fpnForward(o, resnetForward(o, x, config.backbone), config.fpn);
+  const outputs: Record<string, Ref> = {};
+  p.forEach((f, l) => {
+    outputs[`cls${l}`] = g.node('Identity', `cls${l}`, [subnetForward(o, f, CLASS_SUBNET, config.head)], { T: { type: DT_FLOAT } });
+    outputs[`box${l}`] = g.node('Identity', `box${l}`, [subnetForward(o, f, BOX_SUBNET, config.head)], { T: { type: DT_FLOAT } });
+  });
+  return g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, outputs);
+}
+
+export class GraphForward {
+  private constructor(
+    private readonly backend: TfSessionBackend,
+    private readonly id: number,
+    private readonly numClasses: number,
+  ) {}
+
+  /** Builds and loads the graph (the tensorflow backend must be active). */
+  static create(config: ModelConfig, params: Params): GraphForward {
+    if (tf.getBackend() !== 'tensorflow') throw new Error(`graph execution needs the tensorflow backend, not ${tf.getBackend()}`);
+    const backend = tf.backend() as unknown as TfSessionBackend;
+    const dir = mkdtempSync(join(tmpdir(), 'rs-graph-'));
+    try {
+      writeFileSync(join(dir, 'saved_model.pb'), retinanetSavedModel(config, params));
+      return new GraphForward(backend, backend.loadSavedModelMetaGraph(dir, 'serve'), config.numClasses);
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // the session holds the graph; the file is not needed
+    }
+  }
+
+  /** Per level: class logits [N, H*W*A, K], box deltas [N, H*W*A, 4], and the level's feature size. */
+  forward(x: tf.Tensor4D): { cls: tf.Tensor3D[]; box: tf.Tensor3D[]; featureSizes: [number, number][] } {
+    const names = Array.from({ length: LEVELS }, (_, l) => [`cls${l}:0`, `box${l}:0`]).flat();
+    const outs = this.backend.runSavedModel(this.id, [x], [{ name: 'x:0', tfDtype: 'DT_FLOAT' }], names) as tf.Tensor4D[];
+    try {
+      const cls: tf.Tensor3D[] = [];
+      const box: tf.Tensor3D[] = [];
+      const featureSizes: [number, number][] = [];
+      for (let l = 0; l < LEVELS; l++) {
+        cls.push(toAnchorRows(outs[2 * l], this.numClasses));
+        box.push(toAnchorRows(outs[2 * l + 1], 4));
+        featureSizes.push([outs[2 * l].shape[1], outs[2 * l].shape[2]]);
+      }
+      return { cls, box, featureSizes };
+    } finally {
+      tf.dispose(outs);
+    }
+  }
+
+  dispose(): void {
+    this.backend.deleteSavedModel(this.id);
+  }
+}
