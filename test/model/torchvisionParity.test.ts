@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { convertCheckpoint } from '../../src/convert/index.ts';
 import { readRgbImage } from '../../src/io/image.ts';
 import { defaultModelConfig } from '../../src/model/config.ts';
+import { describeBackend } from '../../src/backend/select.ts';
 import { createDetector, type Detection } from '../../src/model/detector.ts';
 import { torchvisionReference, torchvisionSkip, type TvDetections } from '../helpers/torchvisionReference.ts';
 
@@ -60,6 +61,7 @@ for (const version of ['v1', 'v2'] as const) {
       config.input.minSize = ref.settings.min_size;
       config.input.maxSize = ref.settings.max_size;
       const detector = await createDetector({ model: { dir: ref.dir, config, weights: converted.tensors, hash: 'test' } });
+      t.diagnostic(`backend ${describeBackend(detector.backend)}, ${detector.net.execution} execution`);
       try {
         for (const [name, tv] of Object.entries(ref.images)) {
           const image = await readRgbImage(join(ref.dir, name));

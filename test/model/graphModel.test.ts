@@ -1,0 +1,91 @@
+// The native backend's graph execution (src/model/graph) against the eager forward of the same weights, on the
+// same backend: every architecture variant the graph writer handles (bottleneck and basic blocks, stride in the
+// 1x1 or the 3x3, P6 from C5 or P5, GroupNorm or plain heads), at sizes whose pyramid levels are not exact
+// halves (nearest upsampling with a non-2x ratio), alone and batched. Float32 throughout; the only difference is
+// summation order inside oneDNN's fused kernels, so logits agree to ~1e-5 on these O(1) values.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/backend/select.ts';
+import { defaultModelConfig, type ModelConfig } from '../../src/model/config.ts';
+import { initWeights } from '../../src/model/init.ts';
+import { buildParams } from '../../src/model/params.ts';
+import { RetinaNet } from '../../src/model/retinanet.ts';
+import { retinanetSavedModel } from '../../src/model/graph/graphModel.ts';
+import { nativeSkip } from '../helpers/nativeBackend.ts';
+
+const variants: { name: string; cfg: Parameters<typeof defaultModelConfig>[0] }[] = [
+  { name: 'R-50, torchvision v1 (P6 from P5, plain heads)', cfg: { backbone: { depth: 50 }, fpn: { p6From: 'P5' } } },
+  { name: 'R-50, v2 (P6 from C5, GroupNorm heads)', cfg: { backbone: { depth: 50 }, fpn: { p6From: 'C5' }, head: { groupNorm: true } } },
+  { name: 'R-18 thin, stride in 1x1 (detectron2 style), 2 head convs', cfg: { backbone: { depth: 18, width: 16, strideIn: '1x1' }, fpn: { channels: 64 }, head: { numConvs: 2 } } },
+];
+
+/**
+ * Random weights scaled so that every layer's output is O(1) (He init everywhere, not only in the body as
+ * initWeights does: with the paper's N(0, 0.01) FPN and heads the outputs are nearly the constant biases, which
+ * would make the comparison uninformative).
+ */
+function heWeights(config: ModelConfig, seed: number) {
+  const w = initWeights(config, seed);
+  let s = seed + 1;
+  for (const [name, t] of w) {
+    if (!name.endsWith('.weight') || t.shape.length !== 4) continue;
+    const std = Math.sqrt(2 / (t.shape[1] * t.shape[2] * t.shape[3]));
+    for (let i = 0; i < t.data.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      (t.data as Float32Array)[i] = (s / 2 ** 32 - 0.5) * std * Math.sqrt(12);
+    }
+  }
+  return w;
+}
+
+async function maxDiff(a: tf.Tensor[], b: tf.Tensor[]): Promise<number> {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual(a[i].shape, b[i].shape);
+    m = Math.max(m, (await tf.max(tf.abs(tf.sub(a[i], b[i]))).data())[0]);
+  }
+  return m;
+}
+
+describe('graph execution on the tensorflow backend', { skip: nativeSkip() }, () => {
+  for (const v of variants) {
+    it(`equals the eager forward: ${v.name}`, async (t) => {
+      await selectBackend('tensorflow');
+      const config: ModelConfig = defaultModelConfig({ name: 'graph_test', numClasses: 5, ...v.cfg });
+      const weights = heWeights(config, 3);
+      const eager = new RetinaNet(config, buildParams(weights, config.backbone.bnEps));
+      const graph = new RetinaNet(config, buildParams(weights, config.backbone.bnEps));
+      graph.useGraph();
+      assert.equal(graph.execution, 'graph');
+      try {
+        // 100x140: levels 13x18, 7x9, 4x5, ...: every top-down step is a non-2x nearest resize
+        for (const shape of [[1, 100, 140, 3], [2, 96, 128, 3]] as [number, number, number, number][]) {
+          const x = tf.randomUniform(shape, -2, 2, 'float32', 11) as tf.Tensor4D;
+          const a = graph.forward(x);
+          const b = eager.forward(x);
+          assert.deepEqual(a.featureSizes, b.featureSizes);
+          const d = Math.max(await maxDiff(a.cls, b.cls), await maxDiff(a.box, b.box));
+          const spread = (await tf.moments(b.cls[0]).variance.sqrt().data())[0]; // the outputs must vary
+          t.diagnostic(`${shape}: max |graph - eager| ${d.toExponential(2)}, std of the class logits ${spread.toFixed(2)}`);
+          assert.ok(spread > 0.1, `${shape}: outputs nearly constant (std ${spread}): the comparison would not be informative`);
+          assert.ok(d < 1e-4 * Math.max(1, spread), `${shape}: graph and eager differ by ${d}`);
+          tf.dispose([x, ...a.cls, ...a.box, ...b.cls, ...b.box]);
+        }
+      } finally {
+        eager.dispose();
+        graph.dispose();
+      }
+    });
+  }
+
+  it('writes a SavedModel whose size is the weights plus a small graph', async () => {
+    await selectBackend('tensorflow');
+    const config = defaultModelConfig({ name: 'graph_size', numClasses: 5, backbone: { depth: 18, width: 16 }, fpn: { channels: 64 }, head: { numConvs: 1 } });
+    const params = buildParams(initWeights(config, 1), config.backbone.bnEps);
+    const bytes = retinanetSavedModel(config, params).length;
+    const weightBytes = params.count() * 4;
+    params.dispose();
+    assert.ok(bytes > weightBytes && bytes < weightBytes + 200_000, `${bytes} bytes for ${weightBytes} bytes of weights`);
+  });
+});
