@@ -5,7 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeBackend } from '../../backend/select.ts';
+import { parsePrecision, type Precision } from '../../backend/precision.ts';
+import { describeBackend, selectBackend } from '../../backend/select.ts';
+import { forwardMacs } from '../../model/flops.ts';
+import type { Params } from '../../model/params.ts';
 import { defaultModelConfig, type Depth } from '../../model/config.ts';
 import { createDetector, type CanvasBatch } from '../../model/detector.ts';
 import { initWeights } from '../../model/init.ts';
@@ -22,6 +25,32 @@ export interface ModelBenchResult {
   batch: number;
   workers: number;
   images_per_s: number;
+  /** Multiply-accumulates per image (convolutions). */
+  gmacs_per_image?: number;
+  gflops_per_s?: number;
+  execution?: string;
+}
+
+/** GFLOP/s of a large fp32 matmul on the active tensorflow backend: what this TF build reaches here. */
+async function matmulPeak(): Promise<number> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const n = 2048;
+  const [a, b] = [tf.randomNormal([n, n]), tf.randomNormal([n, n])];
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const c = tf.matMul(a as import('@tensorflow/tfjs-core').Tensor2D, b as import('@tensorflow/tfjs-core').Tensor2D);
+    await c.data();
+    best = Math.min(best, performance.now() - t);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+/** OIHW (checkpoint layout) -> HWIO (the layout forwardMacs reads, as Params holds it). */
+function hwio(shape: number[]): number[] {
+  return shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : shape;
 }
 
 function canvasBatch(n: number, h: number, w: number, seed = 1): CanvasBatch {
@@ -32,28 +61,46 @@ function canvasBatch(n: number, h: number, w: number, seed = 1): CanvasBatch {
 }
 
 /** Our engine: `workers` threads, each with the model, kept busy with `iters` batches each. */
-export async function benchOurs(o: { depth: Depth; height: number; width: number; batch: number; iters: number; workers: number; backend?: string }): Promise<ModelBenchResult & { backend: string }> {
+export async function benchOurs(o: {
+  depth: Depth;
+  height: number;
+  width: number;
+  batch: number;
+  iters: number;
+  workers: number;
+  backend?: string;
+  precision?: Precision;
+  execution?: 'graph' | 'eager';
+}): Promise<ModelBenchResult & { backend: string; peak_gflops_per_s?: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'rs-bench-'));
   try {
     const cfg = defaultModelConfig({ name: `bench_r${o.depth}`, backbone: { depth: o.depth }, input: { minSize: Math.min(o.height, o.width), maxSize: Math.max(o.height, o.width) } });
-    await saveModelDir(dir, cfg, initWeights(cfg, 0));
+    const weights = initWeights(cfg, 0);
+    await saveModelDir(dir, cfg, weights);
+    const choice = await selectBackend(o.backend, { precision: o.precision }); // in this thread first: precision is set as TensorFlow loads
+    const shapes = { get: (n: string) => ({ shape: hwio(weights.get(n)!.shape) }), has: (n: string) => weights.has(n) };
+    const gmacs = forwardMacs(cfg, shapes as unknown as Params, o.height, o.width) / 1e9;
     const make = () => canvasBatch(o.batch, o.height, o.width);
+    let result: ModelBenchResult & { backend: string };
     if (o.workers <= 1) {
-      const d = await createDetector({ model: dir, backend: o.backend });
+      const d = await createDetector({ model: dir, backend: o.backend, precision: o.precision, execution: o.execution });
       await d.detectCanvases(make()); // warm-up
       const t = performance.now();
       for (let i = 0; i < o.iters; i++) await d.detectCanvases(make());
       const s = (performance.now() - t) / 1000;
+      result = { engine: 'retinastream', backend: describeBackend(d.backend), execution: d.net.execution, depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: 1, images_per_s: (o.iters * o.batch) / s };
       d.dispose();
-      return { engine: 'retinastream', backend: describeBackend(d.backend), depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: 1, images_per_s: (o.iters * o.batch) / s };
+    } else {
+      const pool = await DetectorPool.create(dir, o.workers, { backend: o.backend, precision: o.precision, execution: o.execution });
+      await Promise.all(Array.from({ length: o.workers }, () => pool.detectCanvases(make()))); // warm-up each worker
+      const t = performance.now();
+      await Promise.all(Array.from({ length: o.iters * o.workers }, () => pool.detectCanvases(make())));
+      const s = (performance.now() - t) / 1000;
+      await pool.close();
+      result = { engine: 'retinastream', backend: describeBackend(pool.backend), execution: o.execution ?? (choice.native ? 'graph' : 'eager'), depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: o.workers, images_per_s: (o.iters * o.workers * o.batch) / s };
     }
-    const pool = await DetectorPool.create(dir, o.workers, { backend: o.backend });
-    await Promise.all(Array.from({ length: o.workers }, () => pool.detectCanvases(make()))); // warm-up each worker
-    const t = performance.now();
-    await Promise.all(Array.from({ length: o.iters * o.workers }, () => pool.detectCanvases(make())));
-    const s = (performance.now() - t) / 1000;
-    await pool.close();
-    return { engine: 'retinastream', backend: describeBackend(pool.backend), depth: o.depth, input: [o.height, o.width], batch: o.batch, workers: o.workers, images_per_s: (o.iters * o.workers * o.batch) / s };
+    const peak = choice.native && !choice.native.usingGpu ? await matmulPeak() : undefined;
+    return { ...result, gmacs_per_image: gmacs, gflops_per_s: 2 * gmacs * result.images_per_s, ...(peak ? { peak_gflops_per_s: peak } : {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,6 +124,8 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
     iters: { type: 'string' },
     workers: { type: 'string' },
     backend: { type: 'string' },
+    precision: { type: 'string' },
+    execution: { type: 'string' },
     'no-reference': { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -89,9 +138,15 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
   if (height > width) throw new UsageError(`--size: ${height}x${width}: give HEIGHTxWIDTH with height <= width (landscape)`);
   const batch = intFlag('batch', values.batch, 1, 1, 64);
   const iters = intFlag('iters', values.iters, 3, 1, 1000);
-  const workers = intFlag('workers', values.workers, DetectorPool.defaultSize(), 1, 64);
-  const ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend });
-  const lines = [`retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.workers} worker thread(s))`];
+  const precision = parsePrecision(values.precision);
+  if (values.execution !== undefined && values.execution !== 'graph' && values.execution !== 'eager') throw new UsageError(`--execution: "${values.execution}" is not graph or eager`);
+  const native = (values.backend ?? process.env.RETINASTREAM_BACKEND ?? '').startsWith('tensorflow');
+  const workers = intFlag('workers', values.workers, native ? 1 : DetectorPool.defaultSize(), 1, 64);
+  const ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend, precision, execution: values.execution as 'graph' | 'eager' | undefined });
+  const lines = [
+    `retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.execution} execution, ${ours.workers} worker thread(s))`,
+    `              ${ours.gmacs_per_image!.toFixed(1)} GMACs/image: ${ours.gflops_per_s!.toFixed(0)} GFLOP/s${ours.peak_gflops_per_s ? ` (a 2048x2048 fp32 matmul on the same TensorFlow build: ${ours.peak_gflops_per_s.toFixed(0)} GFLOP/s)` : ''}`,
+  ];
   let ratio: number | null = null;
   let tv: Record<string, unknown> | null = null;
   if (!values['no-reference']) {

@@ -35,7 +35,7 @@ export class DetectorPool {
     return Math.max(1, availableParallelism());
   }
 
-  static async create(modelDir: string, size: number, opts: { backend?: string; precision?: string; postprocess?: Record<string, number> } = {}): Promise<DetectorPool> {
+  static async create(modelDir: string, size: number, opts: { backend?: string; precision?: string; execution?: 'graph' | 'eager'; postprocess?: Record<string, number> } = {}): Promise<DetectorPool> {
     // From TypeScript sources (tsx), the worker needs the loader registered first (bootstrap.mjs);
     // from the compiled package (npm run build), the compiled worker runs as it is.
     const url = import.meta.url.endsWith('.ts') ? new URL('./bootstrap.mjs', import.meta.url) : new URL('./detectorWorker.js', import.meta.url);

@@ -8,11 +8,12 @@ interface Init {
   modelDir: string;
   backend?: string;
   precision?: Precision;
+  execution?: 'graph' | 'eager';
   postprocess?: Record<string, number>;
 }
 
 const init = workerData as Init;
-const detectorP = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, postprocess: init.postprocess });
+const detectorP = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, execution: init.execution, postprocess: init.postprocess });
 detectorP.then(
   (d) => parentPort!.postMessage({ ready: true, backend: d.backend }),
   (e: Error) => parentPort!.postMessage({ ready: false, error: e.message }),
