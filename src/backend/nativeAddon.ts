@@ -87,8 +87,9 @@ function candidates(gpu: boolean): { pkgJson: string; source: NativeAddon['sourc
  * backend selection skips it with that note.
  */
 export function loadNativeAddon(gpu: boolean): NativeAddon | string {
-  if (loaded && loaded.gpu === gpu) return loaded;
-  if (loaded) return `${gpu ? 'GPU' : 'CPU'} build: the ${loaded.gpu ? 'GPU' : 'CPU'} build is already loaded in this process`;
+  // One TensorFlow per process. The GPU build also runs on the CPU, so it serves a CPU request too.
+  if (loaded && (loaded.gpu === gpu || !gpu)) return loaded;
+  if (loaded) return 'GPU build: the CPU build is already loaded in this process';
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   const notes: string[] = [];
   for (const c of candidates(gpu)) {

@@ -123,7 +123,7 @@ export async function selectBackend(preferred?: string, opts: BackendOptions = {
       return chosen;
     }
   }
-  const hint = want && isNative(want as BackendName) ? ` ${NATIVE_HINT}` : '';
+  const hint = want && isNative(want as BackendName) && notes.some((n) => /not installed|missing/.test(n)) ? ` ${NATIVE_HINT}` : '';
   throw Object.assign(new Error(`--backend: could not initialise ${want ?? 'any backend'} (${notes.join('; ')}).${hint}`), { code: 'RS_ERR_BACKEND' });
 }
 
@@ -146,5 +146,5 @@ export function describeBackend(c: BackendChoice): string {
   const n = c.native;
   const device = n.usingGpu ? 'GPU' : `CPU${n.onednn ? ', oneDNN' : ''}`;
   const note = c.precisionNote ? `; ${c.precisionNote}` : '';
-  return `${c.name} ${n.tfVersion} (${device}, ${c.precision}, ${n.source === 'built' ? 'built by setup:native' : 'npm package'}${note})`;
+  return `${c.name} ${n.tfVersion} (${device}, ${c.precision}, ${n.source === 'built' ? 'built by setup:native' : 'npm package'}${n.gpu && !n.usingGpu ? ', GPU build on the CPU' : ''}${note})`;
 }

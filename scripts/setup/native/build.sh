@@ -86,7 +86,8 @@ EOF
 )
   log "installing ${#cuda_reqs[@]} CUDA 12 wheels (${cuda_reqs[*]%%[<>=]*})"
   python3 -m pip install --quiet --no-deps --only-binary=:all: --python-version 3.11 \
-    --platform manylinux_2_27_x86_64 --target "$dest/site" "${cuda_reqs[@]}"
+    --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    --target "$dest/site" "${cuda_reqs[@]}"
 fi
 libdir="$dest/site/tensorflow"
 
