@@ -19,6 +19,8 @@ step "same, native bf16"
 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 5 --precision bf16 --no-reference
 step "same, native fp32, 2 worker threads"
 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 3 --workers 2 --no-reference
+step "same, native fp32, 2 worker threads with one TensorFlow intra-op thread each"
+TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 3 --workers 2 --no-reference
 step "same, native fp32, batch 4"
 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 2 --batch 4 --no-reference
 step "same, wasm (2 worker threads)"
@@ -60,4 +62,11 @@ for backend in tensorflow wasm; do
   rs train --config "$cfg" --backend "$backend" --iters 30 2>&1 | tail -1
   rm -f "$cfg"
 done
+step "demo video AP through the pipeline (run defaults -> JSONL -> eval), native fp32 and bf16"
+for p in fp32 bf16; do
+  rs run --backend tensorflow --precision "$p" --no-ws --jsonl "/tmp/rs-demo-$p.jsonl" 2>/dev/null
+  echo "precision $p:"; rs eval --dataset assets/demo/demo.gt.json --results "/tmp/rs-demo-$p.jsonl" | head -3
+done
+step "distance to torchvision's fp32 detections, native bf16 (parity test diagnostics)"
+RETINASTREAM_PRECISION=bf16 RETINASTREAM_TEST_BACKENDS=tensorflow node scripts/run-tests.mjs test/model/torchvisionParity.test.ts 2>&1 | grep -E "max diff|backend|passed"
 step "done"

@@ -12,7 +12,7 @@ import { nativeSkip, REPO_ROOT } from '../helpers/nativeBackend.ts';
 
 /** Runs a TypeScript snippet in a fresh Node process (tsx) and returns its stdout as JSON. */
 function runSnippet(code: string, env: NodeJS.ProcessEnv = {}): { json: Record<string, unknown>; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, RETINASTREAM_BACKEND: '', ...env },
@@ -87,7 +87,7 @@ describe('native backend', { skip: nativeSkip() }, () => {
 
   it('bf16 reaches oneDNN: its primitives carry the bf16 fpmath attribute (fp32 ones do not)', () => {
     const probe = (precision: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { selectBackend } = await import('./src/backend/select.ts'); await selectBackend('tensorflow', { precision: '${precision}' });`], {
+      spawnSync(process.execPath, ['--import', 'tsx', '-e', `const { selectBackend } = await import('./src/backend/select.ts'); await selectBackend('tensorflow', { precision: '${precision}' });`], {
         cwd: REPO_ROOT,
         encoding: 'utf8',
         env: { ...process.env, RETINASTREAM_BACKEND: '', ONEDNN_VERBOSE: '1' },
@@ -96,6 +96,46 @@ describe('native backend', { skip: nativeSkip() }, () => {
     const fp32 = probe('fp32');
     assert.match(fp32, /primitive,exec,cpu,convolution/);
     assert.doesNotMatch(fp32, /attr-fpmath:bf16/);
+  });
+
+  it('the engine runs inference in a worker thread: the event loop keeps turning during a forward pass', () => {
+    const { json } = runSnippet(`
+      const { createEngine } = await import('./src/model/engine.ts');
+      const { createDetector } = await import('./src/model/detector.ts');
+      const { defaultModelConfig } = await import('./src/model/config.ts');
+      const { initWeights } = await import('./src/model/init.ts');
+      const { saveModelDir } = await import('./src/model/modelDir.ts');
+      const { mkdtempSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'rs-native-engine-'));
+      const config = defaultModelConfig({ name: 'e', backbone: { depth: 50 }, input: { minSize: 384, maxSize: 384 } });
+      await saveModelDir(dir, config, initWeights(config, 0));
+      const batch = () => ({ data: new Uint8Array(384 * 384 * 3).fill(90), count: 1, height: 384, width: 384, geometry: [{ resized: [384, 384], source: [384, 384] }] });
+      /** The longest gap between 5 ms timer ticks while f runs. */
+      async function maxLag(f) {
+        let last = performance.now(), worst = 0;
+        const timer = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last); last = now; }, 5);
+        const t = performance.now();
+        await f();
+        const took = performance.now() - t;
+        worst = Math.max(worst, performance.now() - last); // a loop blocked until now never ticked
+        clearInterval(timer);
+        return { worst, took };
+      }
+      const engine = await createEngine({ modelDir: dir, backend: 'tensorflow' });
+      await engine.detectCanvases(batch());
+      const worker = await maxLag(() => engine.detectCanvases(batch()));
+      await engine.close();
+      const detector = await createDetector({ model: dir, backend: 'tensorflow' });
+      await detector.detectCanvases(batch());
+      const inThread = await maxLag(() => detector.detectCanvases(batch()));
+      console.log(JSON.stringify({ description: engine.description, worker, inThread }));`);
+    const { description, worker, inThread } = json as { description: string; worker: { worst: number; took: number }; inThread: { worst: number; took: number } };
+    assert.match(description, /^tensorflow 2\.21\.0 .* x1 worker thread$/);
+    // in this thread the loop stops for about a whole forward pass; with the worker it keeps ticking
+    assert.ok(inThread.worst > inThread.took / 2, `in-thread control: worst gap ${inThread.worst} ms of ${inThread.took} ms`);
+    assert.ok(worker.worst < worker.took / 4, `worker: worst event-loop gap ${worker.worst.toFixed(0)} ms during a ${worker.took.toFixed(0)} ms forward pass`);
   });
 
   it('conv gradients with explicit (PyTorch) padding equal the cpu backend, strides 1 and 2, kernels 1 and 3', () => {
