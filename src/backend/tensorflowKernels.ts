@@ -38,59 +38,43 @@ function convAttrs(b: TfBinding, info: ConvInfo) {
   return attrs;
 }
 
-function assertNhwc(dataFormat: unknown, kernel: string): void {
-  if (dataFormat !== 'NHWC') throw new Error(`${kernel} on the tensorflow backend: data format ${String(dataFormat)} is not supported (only NHWC)`);
+type Shape4 = [number, number, number, number];
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: unknown;
+  attrs: NamedAttrMap;
 }
 
-function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: unknown; attrs: NamedAttrMap }): TensorInfo {
-  const { dy, filter } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: [number, number];
-    pad: Parameters<typeof backend_util.computeConv2DInfo>[4];
-    dataFormat: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
+/**
+ * Conv2DBackpropInput (dx from dy and the filter) or Conv2DBackpropFilter (dW from x and dy): TensorFlow's op
+ * of the same name, whose first/second input is the size of what it computes.
+ */
+function conv2DBackprop(which: 'Input' | 'Filter') {
+  return ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
+    const a = attrs as unknown as { strides: [number, number]; pad: Parameters<typeof backend_util.computeConv2DInfo>[4]; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape?: Shape4; filterShape?: Shape4 };
+    if (a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackprop${which} on the tensorflow backend: data format ${a.dataFormat} is not supported (only NHWC)`);
+    const xShape = which === 'Input' ? a.inputShape! : (inputs.x.shape as Shape4);
+    const filterShape = which === 'Input' ? (inputs.filter.shape as Shape4) : a.filterShape!;
+    const info = backend_util.computeConv2DInfo(xShape, filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+    const b = backend as TfBackend;
+    const sizes = tf.tensor1d(which === 'Input' ? info.inShape : info.filterShape, 'int32');
+    try {
+      const args = which === 'Input' ? [sizes, inputs.filter, inputs.dy] : [inputs.x, sizes, inputs.dy];
+      return b.executeSingleOutput(`Conv2DBackprop${which}`, convAttrs(b.binding, info), args);
+    } finally {
+      sizes.dispose();
+    }
   };
-  assertNhwc(dataFormat, 'Conv2DBackpropInput');
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const b = backend as TfBackend;
-  const sizes = tf.tensor1d(info.inShape, 'int32');
-  try {
-    return b.executeSingleOutput('Conv2DBackpropInput', convAttrs(b.binding, info), [sizes, filter, dy]);
-  } finally {
-    sizes.dispose();
-  }
-}
-
-function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: unknown; attrs: NamedAttrMap }): TensorInfo {
-  const { x, dy } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number];
-    pad: Parameters<typeof backend_util.computeConv2DInfo>[4];
-    dataFormat: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  assertNhwc(dataFormat, 'Conv2DBackpropFilter');
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const b = backend as TfBackend;
-  const sizes = tf.tensor1d(info.filterShape, 'int32');
-  try {
-    return b.executeSingleOutput('Conv2DBackpropFilter', convAttrs(b.binding, info), [x, sizes, dy]);
-  } finally {
-    sizes.dispose();
-  }
 }
 
 const KERNELS: KernelConfig[] = [
-  { kernelName: 'Conv2DBackpropInput', backendName: 'tensorflow', kernelFunc: conv2DBackpropInput as unknown as KernelConfig['kernelFunc'] },
-  { kernelName: 'Conv2DBackpropFilter', backendName: 'tensorflow', kernelFunc: conv2DBackpropFilter as unknown as KernelConfig['kernelFunc'] },
+  { kernelName: 'Conv2DBackpropInput', backendName: 'tensorflow', kernelFunc: conv2DBackprop('Input') as unknown as KernelConfig['kernelFunc'] },
+  { kernelName: 'Conv2DBackpropFilter', backendName: 'tensorflow', kernelFunc: conv2DBackprop('Filter') as unknown as KernelConfig['kernelFunc'] },
 ];
 
 /** Replaces tfjs-node's kernels above with ours (idempotent). */
 export function registerTensorflowKernels(): void {
   for (const k of KERNELS) {
-    if (tf.getKernel(k.kernelName, 'tensorflow')?.kernelFunc === k.kernelFunc) continue;
     if (tf.getKernel(k.kernelName, 'tensorflow') != null) tf.unregisterKernel(k.kernelName, 'tensorflow');
     tf.registerKernel(k);
   }
