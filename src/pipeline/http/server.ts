@@ -76,7 +76,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return;
   }
   const report = opts.health();
-  send(res, report.ready ? 200 : 503, 'application/json', JSON.stringify(report) + '\n', req.method === 'HEAD');
+  send(res, report.ready && (report.degraded ?? []).length === 0 ? 200 : 503, 'application/json', JSON.stringify(report) + '\n', req.method === 'HEAD');
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string, headOnly = false): void {
