@@ -18,6 +18,8 @@ export interface JsonlSinkOptions {
   maxBufferedBytes?: number;
   /** Sink name in metrics (default "jsonl"). */
   name?: string;
+  /** Called once with the first write error (EPIPE: the reader of stdout went away); later lines are dropped. */
+  onError?: (err: Error) => void;
 }
 
 export class JsonlSinkError extends Error {
@@ -41,7 +43,9 @@ export function createJsonlSink(target: string, opts: JsonlSinkOptions = {}): Si
 
   const onError = (err: Error) => {
     counts.errors++;
-    failed ??= err;
+    if (failed) return;
+    failed = err;
+    opts.onError?.(err);
   };
   out.on('error', onError);
 
