@@ -143,7 +143,9 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
     const k = cfg.sinks.kafka;
     if (k.brokers.length) {
       const producer = createKafkajsProducer({ brokers: k.brokers, clientId: k.clientId, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) });
-      sinks.push(createKafkaSink({ producer, topic: k.topic, statusTopic: k.statusTopic, bufferSize: k.bufferSize, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) }));
+      // flushes for up to 5 s at shutdown, inside the run's shutdown limit
+      const closeTimeoutMs = Math.min(5000, SHUTDOWN_LIMIT_MS / 2);
+      sinks.push(createKafkaSink({ producer, topic: k.topic, statusTopic: k.statusTopic, bufferSize: k.bufferSize, closeTimeoutMs, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) }));
       process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
     }
   } catch (e) {
