@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsupportedScheme } from '../pipeline/ingest/ffmpegArgs.ts';
 import { parseJsonc } from './jsonc.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export interface InputConfig {
   id?: string;
@@ -36,8 +37,10 @@ export interface RunConfig {
   statusIntervalMs: number;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'RS_ERR_CONFIG';
+export class ConfigError extends RetinaStreamError<'RS_ERR_CONFIG'> {
+  constructor(message: string) {
+    super('RS_ERR_CONFIG', message);
+  }
 }
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

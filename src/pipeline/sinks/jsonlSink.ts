@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PipelineEvent, Sink, SinkStats } from '../types.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface JsonlSinkOptions {
   /** Append to an existing file instead of replacing it (default false). */
@@ -22,8 +23,10 @@ export interface JsonlSinkOptions {
   onError?: (err: Error) => void;
 }
 
-export class JsonlSinkError extends Error {
-  readonly code = 'RS_ERR_JSONL_SINK';
+export class JsonlSinkError extends RetinaStreamError<'RS_ERR_JSONL_SINK'> {
+  constructor(message: string) {
+    super('RS_ERR_JSONL_SINK', message);
+  }
 }
 
 export function createJsonlSink(target: string, opts: JsonlSinkOptions = {}): Sink {
