@@ -5,15 +5,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsupportedScheme } from '../pipeline/ingest/ffmpegArgs.ts';
+import type { PipelineInput } from '../pipeline/types.ts';
 import { parseJsonc } from './jsonc.ts';
 import { RetinaStreamError } from '../errors.ts';
 
-export interface InputConfig {
-  id?: string;
-  url: string;
-  live?: boolean;
-  rtspTransport?: 'tcp' | 'udp';
-}
+/** An input as a config file gives it: a PipelineInput whose id may be left out (it then comes from the URL). */
+export type InputConfig = Omit<PipelineInput, 'id'> & { id?: string };
 
 export interface RunConfig {
   model: string | null;

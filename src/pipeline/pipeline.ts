@@ -12,14 +12,9 @@ import { batchFrames, type BatcherSignal } from './operators/batchFrames.ts';
 import { refreshLiveFrames } from './operators/dropToNewest.ts';
 import { orderedInference, type InferResult } from './operators/orderedInference.ts';
 import { SourceBuffer } from './sourceBuffer.ts';
-import type { PipelineEvent, StreamStatusEvent } from './types.ts';
+import type { PipelineEvent, PipelineInput, StreamStatusEvent } from './types.ts';
 
-export interface PipelineInput {
-  id: string;
-  url: string;
-  live?: boolean;
-  rtspTransport?: 'tcp' | 'udp';
-}
+export type { PipelineInput };
 
 export interface PipelineOptions {
   inputs: PipelineInput[];

@@ -2,6 +2,17 @@
 // source -> Frame -> Batch -> (inference) -> DetectionEvent -> sinks; StreamStatus on the side.
 import type { Detection } from '../model/detector.ts';
 
+/** One input of the pipeline: the config file's `inputs[]` entries (id optional there) and createPipeline's. */
+export interface PipelineInput {
+  /** Stream id in events; from the URL when a config leaves it out. */
+  id: string;
+  /** A file path or an rtsp(s)/http(s)/rtmp(s)/udp/tcp/srt/file URL. */
+  url: string;
+  /** Drop-to-newest instead of lossless (default: true for everything but files). */
+  live?: boolean;
+  rtspTransport?: 'tcp' | 'udp';
+}
+
 /** One decoded frame, already scaled and padded by ffmpeg to the model input size. */
 export interface Frame {
   streamId: string;
