@@ -2,8 +2,8 @@
 // compute backend for the tests that touch the model.
 //
 //   npm test [-- test/model test/pipeline/batcher.test.ts]   all tests (or those given)
-//   npm run test:unit                                        the fast ones (no Kafka broker, no torchvision,
-//                                                            no ffmpeg pipelines, no CLI processes)
+//   npm run test:unit [-- FOLDER...]                         the fast subset: no Kafka broker, no torchvision or
+//                                                            pycocotools, no RTSP server, no long end-to-end runs
 //
 // Backends: the first pass runs every file with RETINASTREAM_BACKEND set to the first backend; later passes run
 // the model-touching files (BOTH_BACKENDS) again on each other backend. By default the backends are
@@ -23,15 +23,16 @@ const BOTH_BACKENDS = [
   'test/convert/detectron2.test.ts',
   'test/cli/commands/detect.test.ts',
 ];
-/** Slow or external-component tests left out of test:unit. */
-const NOT_UNIT = [
-  'test/model/torchvisionParity.test.ts',
-  'test/eval/pycocotoolsLive.test.ts',
-  'test/pipeline/ingest',
-  'test/pipeline/sinks/kafkaSink.test.ts',
-  'test/cli',
-  'test/train/trainer',
-];
+/** Left out of test:unit, with why. Paths relative to the repository, '/' separated. */
+const NOT_UNIT = {
+  'test/pipeline/sinks/kafkaSink.test.ts': 'starts real Kafka brokers (jars from scripts/setup/kafka.sh)',
+  'test/model/torchvisionParity.test.ts': 'runs torchvision (Python)',
+  'test/eval/pycocotoolsLive.test.ts': 'runs pycocotools (Python)',
+  'test/pipeline/ingest/streamSource.rtsp.test.ts': 'starts a GStreamer RTSP server',
+  'test/cli/commands/demoRun.test.ts': 'the whole demo video through the demo model',
+  'test/cli/commands/pipelineBench.test.ts': 'a pipeline benchmark run',
+  'test/train/trainer/trainCommand.test.ts': 'a training run through the CLI',
+};
 
 function collect(path, out) {
   if (statSync(path).isDirectory()) {
@@ -43,11 +44,11 @@ function collect(path, out) {
 }
 
 const under = (file, roots) => roots.some((r) => file === r || file.startsWith(r.endsWith('/') ? r : r + '/'));
-const args = process.argv.slice(2);
-const unit = args[0] === '--unit';
-const roots = (unit ? args.slice(1) : args).length ? (unit ? args.slice(1) : args) : ['test'];
-let files = roots.flatMap((r) => collect(r, []));
-if (unit) files = files.filter((f) => !under(f, NOT_UNIT));
+const argv = process.argv.slice(2);
+const unit = argv.includes('--unit');
+const roots = argv.filter((a) => a !== '--unit');
+let files = (roots.length ? roots : ['test']).flatMap((r) => collect(r, []));
+if (unit) files = files.filter((f) => !(f.split('\\').join('/').replace(/^\.\//, '') in NOT_UNIT));
 
 const nativeBuilt = existsSync(join('.native', 'cpu', 'BUILT'));
 const backends = (process.env.RETINASTREAM_TEST_BACKENDS ?? (nativeBuilt || process.env.CI ? 'tensorflow,wasm' : 'wasm')).split(',');

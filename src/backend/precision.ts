@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { RetinaStreamError } from '../errors.ts';
 
 export type Precision = 'fp32' | 'bf16';
 export const PRECISIONS: Precision[] = ['fp32', 'bf16'];
@@ -14,7 +15,7 @@ const FPMATH_VAR = 'ONEDNN_DEFAULT_FPMATH_MODE';
 export function parsePrecision(v: string | undefined, what = '--precision'): Precision {
   if (v === undefined) return 'fp32';
   if (!PRECISIONS.includes(v as Precision)) {
-    throw Object.assign(new Error(`${what}: unknown precision "${v}", expected one of ${PRECISIONS.join(', ')}`), { code: 'RS_ERR_PRECISION' });
+    throw new RetinaStreamError('RS_ERR_PRECISION', `${what}: unknown precision "${v}", expected one of ${PRECISIONS.join(', ')}`);
   }
   return v as Precision;
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon, type NativeAddon } from './nativeAddon.ts';
 import { registerTensorflowKernels } from './tensorflowKernels.ts';
 import { cpuHasAmxBf16, parsePrecision, sealPrecision, setPrecisionBeforeLoad, type Precision } from './precision.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -100,15 +101,15 @@ export async function selectBackend(preferred?: string, opts: BackendOptions = {
   const precision = opts.precision ?? parsePrecision(process.env.RETINASTREAM_PRECISION, 'RETINASTREAM_PRECISION');
   if (chosen && (!want || want === chosen.name)) {
     if (precision !== chosen.precision && isNative(chosen.name)) {
-      throw Object.assign(new Error(`--precision: ${precision} asked for, but TensorFlow already runs at ${chosen.precision} in this process (it is fixed when TensorFlow loads)`), { code: 'RS_ERR_PRECISION' });
+      throw new RetinaStreamError('RS_ERR_PRECISION', `--precision: ${precision} asked for, but TensorFlow already runs at ${chosen.precision} in this process (it is fixed when TensorFlow loads)`);
     }
     return chosen;
   }
   if (want && !BACKEND_ORDER.includes(want as BackendName)) {
-    throw Object.assign(new Error(`--backend: unknown backend "${want}", expected one of ${BACKEND_ORDER.join(', ')}`), { code: 'RS_ERR_BACKEND' });
+    throw new RetinaStreamError('RS_ERR_BACKEND', `--backend: unknown backend "${want}", expected one of ${BACKEND_ORDER.join(', ')}`);
   }
   if (precision === 'bf16' && want && !isNative(want as BackendName)) {
-    throw Object.assign(new Error(`--precision: bf16 runs on the tensorflow backends only, not on ${want}`), { code: 'RS_ERR_PRECISION' });
+    throw new RetinaStreamError('RS_ERR_PRECISION', `--precision: bf16 runs on the tensorflow backends only, not on ${want}`);
   }
   const notes: string[] = [];
   const order = want ? [want as BackendName] : BACKEND_ORDER;
@@ -124,7 +125,7 @@ export async function selectBackend(preferred?: string, opts: BackendOptions = {
     }
   }
   const hint = want && isNative(want as BackendName) && notes.some((n) => /not installed|missing/.test(n)) ? ` ${NATIVE_HINT}` : '';
-  throw Object.assign(new Error(`--backend: could not initialise ${want ?? 'any backend'} (${notes.join('; ')}).${hint}`), { code: 'RS_ERR_BACKEND' });
+  throw new RetinaStreamError('RS_ERR_BACKEND', `--backend: could not initialise ${want ?? 'any backend'} (${notes.join('; ')}).${hint}`);
 }
 
 function details(name: BackendName, precision: Precision): Partial<BackendChoice> {

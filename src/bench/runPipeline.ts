@@ -4,9 +4,10 @@
 // engine-only comparison.
 import type { CanvasBatch } from '../model/detector.ts';
 import type { InferenceEngine } from '../model/engine.ts';
-import { concatCanvases, type InferResult } from '../pipeline/inferStage.ts';
+import { canvasBatch, type InferResult } from '../pipeline/inferStage.ts';
 import { createPipeline, type PipelineInput, type PipelineOptions } from '../pipeline/pipeline.ts';
-import type { DetectionEvent, Sink } from '../pipeline/types.ts';
+import { connectPipeline } from '../pipeline/connect.ts';
+import type { DetectionEvent, PipelineEvent, Sink } from '../pipeline/types.ts';
 
 export interface BenchRunOptions {
   inputs: PipelineInput[];
@@ -56,20 +57,13 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
   let fillSum = 0;
   let sampleBatch: CanvasBatch | null = null;
   const onBatch = (r: InferResult) => {
+    if (r.error) return;
     batchMs.push(r.inferMs);
     fillSum += r.batch.frames.length / o.maxBatch;
-    if (!sampleBatch && r.batch.frames.length === o.maxBatch) {
-      const f = r.batch.frames;
-      sampleBatch = {
-        data: concatCanvases(r.batch),
-        count: f.length,
-        height: f[0].height,
-        width: f[0].width,
-        geometry: f.map((x) => ({ resized: [x.contentHeight, x.contentWidth], source: [x.sourceHeight, x.sourceWidth] })),
-      };
-    }
+    if (!sampleBatch && !r.error && r.batch.frames.length === o.maxBatch) sampleBatch = canvasBatch(r.batch);
   };
-  const pipeline = createPipeline({ inputs: o.inputs, engine: o.engine, canvas: o.canvas, maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, source: o.source, onBatch });
+  const pipeline = createPipeline({ inputs: o.inputs, engine: o.engine, canvas: o.canvas, maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, source: o.source });
+  pipeline.results$.subscribe({ next: onBatch, error: () => {} });
   let firstFrameAt: number | null = null;
   for (const s of pipeline.sources) s.frameReady$.subscribe(() => (firstFrameAt ??= performance.now()));
   const latencyMs: number[] = [];
@@ -79,8 +73,7 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
   let detections = 0;
   let lastEventAt = 0;
   let sampleEvent: DetectionEvent | null = null;
-  pipeline.events$.subscribe((e) => {
-    for (const s of o.sinks ?? []) s.write(e);
+  const onEvent = (e: PipelineEvent) => {
     if (e.type !== 'detections') return;
     lastEventAt = performance.now();
     events++;
@@ -92,7 +85,9 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
     if (!p) pts.set(e.streamId, { first: e.pts, last: e.pts, n: 1 + e.droppedFrames });
     else (p.last = e.pts), (p.n += 1 + e.droppedFrames);
     o.onDetections?.(e);
-  });
+  };
+  // the sinks as `retinastream run` wires them (metrics aside), then the bench's own counters
+  connectPipeline(pipeline, { sinks: o.sinks ?? [], maxBatch: o.maxBatch, observers: [{ next: onEvent }] });
   pipeline.start();
   const timer = o.durationMs === undefined ? null : setTimeout(() => void pipeline.stop(), o.durationMs);
   await pipeline.done;

@@ -1,6 +1,9 @@
 // CLI errors: one line naming the flag or file and the problem.
-export class UsageError extends Error {
-  readonly code = 'RS_ERR_USAGE';
+import { RetinaStreamError } from '../errors.ts';
+export class UsageError extends RetinaStreamError<'RS_ERR_USAGE'> {
+  constructor(message: string) {
+    super('RS_ERR_USAGE', message);
+  }
 }
 
 /** One line for the user; the stack only with --verbose. */

@@ -4,14 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unsupportedScheme } from '../pipeline/ingest/ffmpegArgs.ts';
+import type { PipelineInput } from '../pipeline/types.ts';
 import { parseJsonc } from './jsonc.ts';
+import { RetinaStreamError } from '../errors.ts';
 
-export interface InputConfig {
-  id?: string;
-  url: string;
-  live?: boolean;
-  rtspTransport?: 'tcp' | 'udp';
-}
+/** An input as a config file gives it: a PipelineInput whose id may be left out (it then comes from the URL). */
+export type InputConfig = Omit<PipelineInput, 'id'> & { id?: string };
 
 export interface RunConfig {
   model: string | null;
@@ -36,8 +35,10 @@ export interface RunConfig {
   statusIntervalMs: number;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'RS_ERR_CONFIG';
+export class ConfigError extends RetinaStreamError<'RS_ERR_CONFIG'> {
+  constructor(message: string) {
+    super('RS_ERR_CONFIG', message);
+  }
 }
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,6 +73,8 @@ const URL_SCHEMES = /^(rtsp|rtsps|rtmp|rtmps|http|https|udp|tcp|srt|file):\/\//i
 
 export function validateInputUrl(url: unknown, key: string): void {
   if (typeof url !== 'string' || url.trim() === '') throw new ConfigError(`${key}: expected a file path or URL, got ${JSON.stringify(url)}`);
+  const refused = unsupportedScheme(url);
+  if (refused) throw new ConfigError(`${key}: ${refused}`);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     if (!URL_SCHEMES.test(url)) throw new ConfigError(`${key}: "${url}" has an unsupported scheme (expected rtsp, http(s), rtmp, udp, tcp, srt, file, or a path)`);
     try {
@@ -119,6 +122,9 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   num(ws.maxMessageBytes, 'sinks.ws.maxMessageBytes', 64, 16 * 1024 * 1024);
   num(ws.maxBufferedBytes, 'sinks.ws.maxBufferedBytes', 1024, 1024 * 1024 * 1024);
   num(ws.pingIntervalMs, 'sinks.ws.pingIntervalMs', 100, 3600000);
+  if (ws.token !== null && (typeof ws.token !== 'string' || ws.token.length === 0)) {
+    throw new ConfigError(`sinks.ws.token: ${JSON.stringify(ws.token)} is not a non-empty string (use null to disable authentication)`);
+  }
   const k = c.sinks.kafka;
   if (!Array.isArray(k.brokers) || k.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(b))) {
     throw new ConfigError(`sinks.kafka.brokers: ${JSON.stringify(k.brokers)} is not a list of "host:port"`);

@@ -6,7 +6,7 @@ import type { DeepPartial, ModelConfig } from '../model/config.ts';
 import type { TensorMap } from '../model/weights/safetensors.ts';
 import { ConvertError } from './errors.ts';
 import { typeName } from './pickle.ts';
-import { LoadedArray } from './tensor-data.ts';
+import { LoadedArray } from './tensorData.ts';
 
 /** The whole file in memory; a missing path or a directory is a RS_ERR_CONVERT_FILE naming it. */
 export async function readCheckpointFile(path: string): Promise<Uint8Array> {

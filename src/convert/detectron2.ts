@@ -7,14 +7,14 @@
 
 import { DETECTRON2_MEAN_BGR, type DeepPartial, type ModelConfig } from '../model/config.ts';
 import { type Converted, findStateDict, materialize, readCheckpointFile, shapesOf } from './checkpoint.ts';
-import { describeCheckpointKind } from './checkpoint-kind.ts';
-import { COCO_80_NAMES } from './coco-names.ts';
+import { describeCheckpointKind } from './checkpointKind.ts';
+import { COCO_80_NAMES } from './cocoNames.ts';
 import { ConvertError } from './errors.ts';
-import { numpyGlobals } from './numpy-pickle.ts';
+import { numpyGlobals } from './numpyPickle.ts';
 import { unpickle } from './pickle.ts';
-import { checkShapes, describeArch, expectedShapes, inferArch, type RetinaNetArch } from './retinanet-spec.ts';
-import type { LoadedArray } from './tensor-data.ts';
-import { looksLikeTorchFile, readTorchFile } from './torch-file.ts';
+import { checkShapes, describeArch, expectedShapes, inferArch, type RetinaNetArch } from './retinanetSpec.ts';
+import type { LoadedArray } from './tensorData.ts';
+import { looksLikeTorchFile, readTorchFile } from './torchFile.ts';
 
 
 const BN_PARAM = '(weight|bias|running_mean|running_var)';

@@ -1,5 +1,6 @@
 // Errors raised while reading and converting checkpoints. Each carries a stable code and a
 // one-line message that names the file (or tensor) and the problem.
+import { RetinaStreamError } from '../errors.ts';
 
 export type ConvertErrorCode =
   | 'RS_ERR_CONVERT_FILE' // missing / unreadable file
@@ -9,14 +10,7 @@ export type ConvertErrorCode =
   | 'RS_ERR_CHECKPOINT_ARCH' // a checkpoint of another architecture
   | 'RS_ERR_CHECKPOINT_KEYS'; // missing, unexpected or mis-shaped tensors
 
-export class ConvertError extends Error {
-  readonly code: ConvertErrorCode;
-  constructor(code: ConvertErrorCode, message: string) {
-    super(message);
-    this.name = 'ConvertError';
-    this.code = code;
-  }
-}
+export class ConvertError extends RetinaStreamError<ConvertErrorCode> {}
 
 /** "a, b, c and 7 more": lists at most `max` names so the message stays one readable line. */
 export function listNames(names: string[], max = 10): string {

@@ -4,12 +4,12 @@
 
 import { type DeepPartial, type ModelConfig, TORCHVISION_MEAN, TORCHVISION_STD } from '../model/config.ts';
 import { type Converted, findStateDict, materialize, readCheckpointFile, shapesOf } from './checkpoint.ts';
-import { describeCheckpointKind } from './checkpoint-kind.ts';
-import { TORCHVISION_COCO_NAMES } from './coco-names.ts';
+import { describeCheckpointKind } from './checkpointKind.ts';
+import { TORCHVISION_COCO_NAMES } from './cocoNames.ts';
 import { ConvertError } from './errors.ts';
-import { checkShapes, describeArch, expectedShapes, inferArch, type RetinaNetArch } from './retinanet-spec.ts';
-import type { LoadedArray } from './tensor-data.ts';
-import { readTorchFile } from './torch-file.ts';
+import { checkShapes, describeArch, expectedShapes, inferArch, type RetinaNetArch } from './retinanetSpec.ts';
+import type { LoadedArray } from './tensorData.ts';
+import { readTorchFile } from './torchFile.ts';
 
 /**
  * torchvision renames these on load (`_load_from_state_dict`, state_dict version < 2): the heads'

@@ -1,5 +1,6 @@
 // Errors raised while loading COCO data and evaluating detections. Each carries a stable code and a
 // one-line message that names the file (or option) and the bad entry.
+import { RetinaStreamError } from '../errors.ts';
 
 export type EvalErrorCode =
   | 'RS_ERR_EVAL_FILE' // missing / unreadable file, or not JSON / JSONL
@@ -8,11 +9,4 @@ export type EvalErrorCode =
   | 'RS_ERR_EVAL_MISMATCH' // results refer to images the dataset does not have
   | 'RS_ERR_EVAL_OPTIONS'; // evaluation options out of range
 
-export class EvalError extends Error {
-  readonly code: EvalErrorCode;
-  constructor(code: EvalErrorCode, message: string) {
-    super(message);
-    this.name = 'EvalError';
-    this.code = code;
-  }
-}
+export class EvalError extends RetinaStreamError<EvalErrorCode> {}

@@ -2,9 +2,12 @@
 import { access } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from '../model/preprocess.ts';
+import { RetinaStreamError } from '../errors.ts';
 
-export class ImageError extends Error {
-  readonly code = 'RS_ERR_IMAGE';
+export class ImageError extends RetinaStreamError<'RS_ERR_IMAGE'> {
+  constructor(message: string) {
+    super('RS_ERR_IMAGE', message);
+  }
 }
 
 /** Decode an image file (JPEG, PNG, WebP, TIFF, GIF, AVIF...) to interleaved RGB bytes. */

@@ -9,6 +9,7 @@ import { buildParams } from './params.ts';
 import { postprocess, type ImageGeometry, type RawDetections } from './postprocess.ts';
 import { prepareCanvases, prepareImages, type RgbImage } from './preprocess.ts';
 import { RetinaNet } from './retinanet.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export interface Detection {
   box: [number, number, number, number];
@@ -113,9 +114,9 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const net = new RetinaNet(config, params);
   const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
   const execution = opts.execution ?? (process.env.RETINASTREAM_EXECUTION as 'graph' | 'eager' | undefined) ?? (native ? 'graph' : 'eager');
-  if (execution !== 'graph' && execution !== 'eager') throw Object.assign(new Error(`RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`), { code: 'RS_ERR_EXECUTION' });
+  if (execution !== 'graph' && execution !== 'eager') throw new RetinaStreamError('RS_ERR_EXECUTION', `RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`);
   if (execution === 'graph') {
-    if (!native) throw Object.assign(new Error(`execution "graph" needs a tensorflow backend, not ${backend.name}`), { code: 'RS_ERR_EXECUTION' });
+    if (!native) throw new RetinaStreamError('RS_ERR_EXECUTION', `execution "graph" needs a tensorflow backend, not ${backend.name}`);
     net.useGraph();
   }
   return new Detector(net, { name: config.name, hash: loaded.hash, dir: loaded.dir }, backend);

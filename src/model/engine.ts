@@ -8,7 +8,7 @@ import { describeBackend, selectBackend } from '../backend/select.ts';
 import type { ModelConfig } from './config.ts';
 import { createDetector, type CanvasBatch, type Detection, type Detector } from './detector.ts';
 import { loadModelDir } from './modelDir.ts';
-import { DetectorPool } from './workers/detectorPool.ts';
+import { DetectorPool, type PoolOptions } from './workers/detectorPool.ts';
 
 export interface InferenceEngine {
   readonly model: { name: string; hash: string };
@@ -19,6 +19,10 @@ export interface InferenceEngine {
   readonly concurrency: number;
   detectCanvases(b: CanvasBatch): Promise<Detection[][]>;
   close(): Promise<void>;
+  /** Worker threads: resolves with the error when the workers keep dying and the engine gave up. */
+  readonly failed?: Promise<Error>;
+  /** Worker threads: tensors held by the workers and worker deaths so far (for metrics). */
+  stats?(): { tensors: number; workerDeaths: number };
 }
 
 export interface EngineOptions {
@@ -33,6 +37,8 @@ export interface EngineOptions {
   /** 'fp32' (default) or 'bf16'. */
   precision?: Precision;
   postprocess?: Partial<ModelConfig['postprocess']>;
+  /** Worker supervision: give up after maxDeaths worker deaths within deathWindowMs (default 3 in 60 s). */
+  supervision?: Pick<PoolOptions, 'maxDeaths' | 'deathWindowMs' | 'onWorkerDeath'>;
 }
 
 /** Wrap an in-thread detector as an engine. */
@@ -53,13 +59,26 @@ export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
   const workers = o.workers ?? (native ? 1 : availableParallelism());
   if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, precision: o.precision, postprocess: o.postprocess }));
   const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
-  const pool = await DetectorPool.create(o.modelDir, workers, { backend: backend.name, precision: backend.precision, postprocess: o.postprocess as Record<string, number> | undefined });
+  const pool = await DetectorPool.create(o.modelDir, workers, {
+    backend: backend.name,
+    postprocess: o.postprocess as Record<string, number> | undefined,
+    expectedHash: loaded.hash,
+    ...o.supervision,
+  });
+  return poolEngine(pool, loaded.config, loaded.hash, o.postprocess, describeBackend(backend));
+}
+
+/** Wrap a supervised worker pool as an engine. */
+export function poolEngine(pool: DetectorPool, config: ModelConfig, hash: string, postprocess: EngineOptions['postprocess'], backend: string): InferenceEngine {
+  const workers = pool.size;
   return {
-    model: { name: loaded.config.name, hash: loaded.hash },
-    config: { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...o.postprocess } },
-    description: `${describeBackend(backend)} x${workers} worker thread${workers > 1 ? 's' : ''}`,
+    model: { name: config.name, hash },
+    config: { ...config, postprocess: { ...config.postprocess, ...postprocess } },
+    description: `${backend} x${workers} worker thread${workers > 1 ? 's' : ''}`,
     concurrency: workers,
     detectCanvases: (b) => pool.detectCanvases(b),
     close: () => pool.close(),
+    failed: pool.failed,
+    stats: () => ({ tensors: pool.tensors(), workerDeaths: pool.deathsTotal() }),
   };
 }

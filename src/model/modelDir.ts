@@ -5,12 +5,15 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultModelConfig, validateModelConfig, type ModelConfig } from './config.ts';
 import { readSafetensors, writeSafetensors, type TensorMap } from './weights/safetensors.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export const CONFIG_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 
-export class ModelDirError extends Error {
-  readonly code = 'RS_ERR_MODEL_DIR';
+export class ModelDirError extends RetinaStreamError<'RS_ERR_MODEL_DIR'> {
+  constructor(message: string) {
+    super('RS_ERR_MODEL_DIR', message);
+  }
 }
 
 export interface LoadedModel {

@@ -4,6 +4,7 @@
 // and conv weights are transposed from OIHW to tfjs' HWIO.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor, TensorMap } from './weights/safetensors.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export interface ConvParams {
   w: tf.Tensor4D; // [kh, kw, in, out]
@@ -14,8 +15,10 @@ export interface NormParams {
   beta: tf.Tensor1D;
 }
 
-export class ParamError extends Error {
-  readonly code = 'RS_ERR_WEIGHTS';
+export class ParamError extends RetinaStreamError<'RS_ERR_WEIGHTS'> {
+  constructor(message: string) {
+    super('RS_ERR_WEIGHTS', message);
+  }
 }
 
 /** A named set of tfjs tensors (or variables, for training). */

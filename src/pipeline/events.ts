@@ -1,6 +1,5 @@
 // Building the v1 events (schema/detection-event.v1.schema.json) from frames and detections.
-import type { Detection as ModelDetection } from '../model/detector.ts';
-import type { DetectionEvent, Frame } from './types.ts';
+import type { Detection, DetectionEvent, Frame, FramesLostEvent } from './types.ts';
 
 export interface ModelInfo {
   name: string;
@@ -9,7 +8,7 @@ export interface ModelInfo {
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-export function detectionEvent(frame: Frame, detections: ModelDetection[], model: ModelInfo, emitTime = Date.now()): DetectionEvent {
+export function detectionEvent(frame: Frame, detections: Detection[], model: ModelInfo, emitTime = Date.now()): DetectionEvent {
   return {
     schemaVersion: 1,
     type: 'detections',
@@ -29,4 +28,20 @@ export function detectionEvent(frame: Frame, detections: ModelDetection[], model
     })),
     droppedFrames: frame.droppedBefore,
   };
+}
+
+/** One error event per stream for the frames of a failed batch (in frame order). */
+export function framesLostEvents(frames: readonly Frame[], error: { code?: string; message: string }, time = Date.now()): FramesLostEvent[] {
+  const byStream = new Map<string, number[]>();
+  for (const f of frames) byStream.set(f.streamId, [...(byStream.get(f.streamId) ?? []), f.frameNumber]);
+  const code = error.code && /^RS_ERR_[A-Z0-9_]+$/.test(error.code) ? error.code : 'RS_ERR_BATCH_FAILED';
+  return [...byStream].map(([streamId, frameNumbers]) => ({
+    schemaVersion: 1,
+    type: 'error',
+    streamId,
+    code,
+    message: error.message.split('\n')[0],
+    frameNumbers: frameNumbers.sort((a, b) => a - b),
+    time: new Date(time).toISOString(),
+  }));
 }

@@ -1,17 +1,11 @@
-// The inference stage: one batch on the device at a time; each frame of the batch becomes one event
-// (also when it has no detections). Batches are concatenated canvases, so ffmpeg's scaling is the
-// only resize; boxes come back in source pixels.
-import { mergeMap, type OperatorFunction } from 'rxjs';
+// What the inference stage sends to the engine: a batch of frames as one canvas batch. Batches are
+// concatenated canvases, so ffmpeg's scaling is the only resize; boxes come back in source pixels.
+// The stage itself (ordering, concurrency, failed batches) is operators/orderedInference.ts.
+import type { CanvasBatch } from '../model/detector.ts';
 import type { InferenceEngine } from '../model/engine.ts';
-import { detectionEvent, type ModelInfo } from './events.ts';
-import type { Batch, DetectionEvent } from './types.ts';
+import type { Batch, Detection } from './types.ts';
 
-export interface InferResult {
-  batch: Batch;
-  events: DetectionEvent[];
-  /** Wall time of the forward pass and post-processing (ms). */
-  inferMs: number;
-}
+export type { InferResult } from './operators/orderedInference.ts';
 
 export function concatCanvases(batch: Batch): Uint8Array {
   const { width, height } = batch.frames[0];
@@ -24,50 +18,18 @@ export function concatCanvases(batch: Batch): Uint8Array {
   return data;
 }
 
-export async function inferBatch(detector: Pick<InferenceEngine, 'detectCanvases'>, model: ModelInfo, batch: Batch): Promise<InferResult> {
-  const start = performance.now();
+export function canvasBatch(batch: Batch): CanvasBatch {
   const { width, height } = batch.frames[0];
-  const dets = await detector.detectCanvases({
+  return {
     data: concatCanvases(batch),
     count: batch.frames.length,
     height,
     width,
     geometry: batch.frames.map((f) => ({ resized: [f.contentHeight, f.contentWidth], source: [f.sourceHeight, f.sourceWidth] })),
-  });
-  const inferMs = performance.now() - start;
-  const now = Date.now();
-  return { batch, events: batch.frames.map((f, i) => detectionEvent(f, dets[i], model, now)), inferMs };
+  };
 }
 
-/**
- * Batches in, results out, up to `engine.concurrency` batches on the device(s) at once, results in batch
- * order (so each stream's events stay in frame order).
- */
-export function inferBatches(
-  engine: InferenceEngine,
-  onDone: (r: InferResult) => void,
-  /** Applied when the batch goes onto the device (e.g. refreshLiveFrames). */
-  atDispatch: (b: Batch) => Batch = (b) => b,
-): OperatorFunction<Batch, InferResult> {
-  const model = { name: engine.model.name, weightsHash: engine.model.hash };
-  return (batches$) => {
-    let nextIn = 0;
-    let nextOut = 0;
-    const ready = new Map<number, InferResult>();
-    return batches$.pipe(
-      mergeMap(async (batch) => {
-        const seq = nextIn++;
-        const r = await inferBatch(engine, model, atDispatch(batch));
-        onDone(r);
-        ready.set(seq, r);
-        const out: InferResult[] = [];
-        while (ready.has(nextOut)) {
-          out.push(ready.get(nextOut)!);
-          ready.delete(nextOut++);
-        }
-        return out;
-      }, engine.concurrency),
-      mergeMap((rs) => rs),
-    );
-  };
+/** The engine as the inference operator's `infer` function. */
+export function engineInfer(engine: Pick<InferenceEngine, 'detectCanvases'>): (b: Batch) => Promise<Detection[][]> {
+  return async (b) => engine.detectCanvases(canvasBatch(b));
 }

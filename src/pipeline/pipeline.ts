@@ -1,20 +1,20 @@
 // The streaming pipeline, as a library: sources -> frames -> batches -> detections -> events.
-//   createPipeline(...).events$ emits every DetectionEvent and StreamStatusEvent; sinks subscribe to it.
+//   createPipeline(...).events$ emits every DetectionEvent, StreamStatusEvent and FramesLostEvent;
+//   sinks subscribe to it (connect.ts wires sinks and metrics).
 // One ffmpeg per input; a dead input never disturbs the others (its source heals or fails on its own).
-import { BehaviorSubject, filter, map, merge, mergeMap, Observable, share, Subject, takeUntil, type Subscription } from 'rxjs';
+// The stages are operators: batchFrames -> orderedInference (live frames refreshed at dispatch).
+import { filter, map, merge, mergeMap, Observable, share, Subject, takeUntil, type Subscription } from 'rxjs';
+import { errorCode } from '../errors.ts';
 import type { InferenceEngine } from '../model/engine.ts';
-import { batchAcross, refreshLiveFrames, type BatchSource } from './batcher.ts';
-import { inferBatches, type InferResult } from './inferStage.ts';
+import { engineInfer } from './inferStage.ts';
 import { createStreamSource, type SourceOptions, type StreamSource } from './ingest/index.ts';
+import { batchFrames, type BatcherSignal } from './operators/batchFrames.ts';
+import { refreshLiveFrames } from './operators/dropToNewest.ts';
+import { orderedInference, type InferResult } from './operators/orderedInference.ts';
 import { SourceBuffer } from './sourceBuffer.ts';
-import type { PipelineEvent, StreamStatusEvent } from './types.ts';
+import type { PipelineEvent, PipelineInput, StreamStatusEvent } from './types.ts';
 
-export interface PipelineInput {
-  id: string;
-  url: string;
-  live?: boolean;
-  rtspTransport?: 'tcp' | 'udp';
-}
+export type { PipelineInput };
 
 export interface PipelineOptions {
   inputs: PipelineInput[];
@@ -25,14 +25,14 @@ export interface PipelineOptions {
   maxWaitMs: number;
   /** Defaults for every source (timeouts, backoff, realtime reading of live files...). */
   source?: Partial<Omit<SourceOptions, 'id' | 'url' | 'canvasWidth' | 'canvasHeight'>>;
-  /** Called after every batch (metrics). */
-  onBatch?: (r: InferResult) => void;
 }
 
 export interface Pipeline {
   readonly events$: Observable<PipelineEvent>;
+  /** Every batch once inferred (or failed), in batch order (metrics, benchmarks). */
+  readonly results$: Observable<InferResult>;
   readonly sources: StreamSource[];
-  /** Resolves when every input ended or failed and the last batch was emitted. */
+  /** Resolves when every input ended or failed and the last batch was emitted; rejects if the engine gave up. */
   readonly done: Promise<void>;
   start(): void;
   /** Stop the sources, finish in-flight batches, complete events$. */
@@ -46,10 +46,28 @@ export function padColorFor(engine: Pick<InferenceEngine, 'config'>): [number, n
   return rgb.map((m) => Math.round(pixelRange === 'unit' ? m * 255 : m)) as [number, number, number];
 }
 
+/** The engine gave up (its workers keep dying): this ends the run, it is not one failed batch. */
+export const isEngineFailure = (e: unknown): boolean => errorCode(e) === 'RS_ERR_WORKERS_FAILED';
+
+/** Mirrors `source$`, and errors with the engine's failure if the engine gives up first. */
+function untilEngineFails<T>(engine: InferenceEngine): (source$: Observable<T>) => Observable<T> {
+  return (source$) =>
+    new Observable<T>((subscriber) => {
+      let live = true;
+      void engine.failed?.then((e) => live && subscriber.error(e));
+      const sub = source$.subscribe(subscriber);
+      return () => {
+        live = false;
+        sub.unsubscribe();
+      };
+    });
+}
+
 export function createPipeline(opts: PipelineOptions): Pipeline {
+  const { engine } = opts;
   const sources = opts.inputs.map((input) =>
     createStreamSource({
-      padColor: padColorFor(opts.engine),
+      padColor: padColorFor(engine),
       losslessQueue: Math.max(2, opts.maxBatch),
       ...opts.source,
       ...input,
@@ -57,33 +75,25 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       canvasHeight: opts.canvas.height,
     }),
   );
-  const buffers: BatchSource[] = sources.map((s) => new SourceBuffer(s, opts.maxBatch));
+  const buffers = sources.map((s) => new SourceBuffer(s, opts.maxBatch));
   const byId = new Map(buffers.map((b) => [b.id, b]));
-  const demand$ = new BehaviorSubject<number>(opts.engine.concurrency + 1); // batches on the device(s) + one prepared
   const stop$ = new Subject<void>();
-  let ended = 0;
-  const sourcesDone = Promise.all(sources.map((s) => s.done.then(() => ended++)));
+  const credit$ = new Subject<BatcherSignal>();
   const kick$ = new Subject<void>();
-  sourcesDone.then(() => kick$.next());
+  void Promise.all(sources.map((s) => s.done)).then(() => kick$.next());
 
   const status$: Observable<StreamStatusEvent> = merge(...sources.map((s) => s.status$));
-  const results$ = batchAcross(
-    {
-      frameReady$: merge(...sources.map((s, i) => s.frameReady$.pipe(map(() => buffers[i]))), status$.pipe(map(() => buffers[0])), kick$.pipe(map(() => buffers[0]))),
-      sources: () => buffers,
-      allDone: () => ended === sources.length,
-      demand$,
-    },
-    { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs },
-  ).pipe(
-    inferBatches(
-      opts.engine,
-      (r) => {
-        opts.onBatch?.(r);
-        demand$.next(1);
-      },
-      (b) => refreshLiveFrames(b, byId),
-    ),
+  const frameSignals$ = merge(...sources.map((s) => s.frameReady$), status$, kick$).pipe(map((): BatcherSignal => 'frame'));
+  const results$ = merge(frameSignals$, credit$).pipe(
+    batchFrames(() => buffers, { maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, credits: engine.concurrency + 1 }),
+    orderedInference(engineInfer(engine), {
+      concurrency: engine.concurrency,
+      model: { name: engine.model.name, weightsHash: engine.model.hash },
+      atDispatch: (b) => refreshLiveFrames(b, (id) => byId.get(id)?.take()),
+      isFatal: isEngineFailure,
+      onSettled: () => credit$.next('credit'),
+    }),
+    untilEngineFails(engine),
     share(),
   );
 
@@ -93,19 +103,25 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   let rejectDone!: (e: unknown) => void;
   const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
   let keepAlive: Subscription | null = null;
+  const stopSources = () => Promise.all(sources.map((s) => s.stop()));
 
   return {
     events$,
+    results$,
     sources,
     done,
     start() {
       // the pipeline runs whether or not sinks are subscribed yet; completion resolves `done`
-      keepAlive = events$.pipe(filter(() => false)).subscribe({ complete: () => resolveDone(), error: (e) => rejectDone(e) });
-      detections$.subscribe({ complete: () => stop$.next() });
+      keepAlive = events$.pipe(filter(() => false)).subscribe({
+        complete: () => resolveDone(),
+        // a fatal error: stop every ffmpeg, then report it
+        error: (e) => void stopSources().finally(() => rejectDone(e)),
+      });
+      detections$.subscribe({ complete: () => stop$.next(), error: () => stop$.next() });
       sources.forEach((s) => s.start());
     },
     async stop() {
-      await Promise.all(sources.map((s) => s.stop()));
+      await stopSources();
       kick$.next();
       await done.catch(() => undefined);
       keepAlive?.unsubscribe();

@@ -3,7 +3,8 @@
 // the source, whose ffmpeg is paused. Live: only the newest frame is kept; an older one is dropped and
 // carried into the next frame's `droppedBefore`.
 import type { StreamSource } from './ingest/index.ts';
-import type { BatchSource } from './batcher.ts';
+import type { BatchSource } from './operators/batchFrames.ts';
+import { supersede } from './operators/dropToNewest.ts';
 import type { Frame } from './types.ts';
 
 export class SourceBuffer implements BatchSource {
@@ -28,8 +29,7 @@ export class SourceBuffer implements BatchSource {
         return;
       }
       if (!this.source.lossless && this.queue.length > 0) {
-        const old = this.queue[0];
-        this.queue = [{ ...f, droppedBefore: f.droppedBefore + old.droppedBefore + 1 }];
+        this.queue = [supersede(this.queue[0], f)];
       } else {
         this.queue.push(f);
       }

@@ -1,5 +1,17 @@
 // Typed messages between pipeline stages. Data flows one way:
 // source -> Frame -> Batch -> (inference) -> DetectionEvent -> sinks; StreamStatus on the side.
+import type { Detection } from '../model/detector.ts';
+
+/** One input of the pipeline: the config file's `inputs[]` entries (id optional there) and createPipeline's. */
+export interface PipelineInput {
+  /** Stream id in events; from the URL when a config leaves it out. */
+  id: string;
+  /** A file path or an rtsp(s)/http(s)/rtmp(s)/udp/tcp/srt/file URL. */
+  url: string;
+  /** Drop-to-newest instead of lossless (default: true for everything but files). */
+  live?: boolean;
+  rtspTransport?: 'tcp' | 'udp';
+}
 
 /** One decoded frame, already scaled and padded by ffmpeg to the model input size. */
 export interface Frame {
@@ -33,13 +45,8 @@ export interface Batch {
   formedAt: number;
 }
 
-export interface Detection {
-  /** [x1, y1, x2, y2] in source-image pixels. */
-  box: [number, number, number, number];
-  score: number;
-  classId: number;
-  label: string;
-}
+/** One detection: box [x1, y1, x2, y2] in source-image pixels (the model's own type, one definition). */
+export type { Detection };
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -81,7 +88,24 @@ export interface StreamStatusEvent {
   retryInMs?: number;
 }
 
-export type PipelineEvent = DetectionEvent | StreamStatusEvent;
+/**
+ * Frames of one stream that were decoded but never got a detections event: their batch failed
+ * (a worker died, the forward pass threw). The stream goes on with its next frames.
+ */
+export interface FramesLostEvent {
+  schemaVersion: 1;
+  type: 'error';
+  streamId: string;
+  /** Stable error code, e.g. RS_ERR_WORKER_DIED, RS_ERR_BATCH_FAILED. */
+  code: string;
+  /** One line saying what happened. */
+  message: string;
+  /** The frames of this stream that were lost (in order). */
+  frameNumbers: number[];
+  time: string;
+}
+
+export type PipelineEvent = DetectionEvent | StreamStatusEvent | FramesLostEvent;
 
 /** A sink consumes events; it must never block the pipeline (buffer, drop and count instead). */
 export interface Sink {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COCO_80_NAMES } from '../../src/convert/coco-names.ts';
+import { COCO_80_NAMES } from '../../src/convert/cocoNames.ts';
 import { convertDetectron2, detectron2ToCanonical } from '../../src/convert/detectron2.ts';
 import { defaultModelConfig, validateModelConfig } from '../../src/model/config.ts';
-import { assertSameTensors, readReference } from './assert-tensors.ts';
+import { assertSameTensors, readReference } from './assertTensors.ts';
 import { fixture } from './fixtures.ts';
 
 describe('convertDetectron2', () => {

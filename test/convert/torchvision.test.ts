@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { convertTorchvision, renameOldLayout } from '../../src/convert/torchvision.ts';
-import { TORCHVISION_COCO_NAMES } from '../../src/convert/coco-names.ts';
+import { TORCHVISION_COCO_NAMES } from '../../src/convert/cocoNames.ts';
 import { defaultModelConfig, validateModelConfig } from '../../src/model/config.ts';
-import { assertSameTensors, readReference } from './assert-tensors.ts';
+import { assertSameTensors, readReference } from './assertTensors.ts';
 import { fixture } from './fixtures.ts';
 
 function convertError(code: string, pattern: RegExp) {

@@ -8,6 +8,7 @@ import { startHttpServer, type HttpServerHandle } from '../../pipeline/http/serv
 import { parseInputArg, streamIdFromUrl } from '../../pipeline/ingest/index.ts';
 import { createMetrics, type Metrics } from '../../pipeline/metrics/metrics.ts';
 import { formatStatusLine } from '../../pipeline/metrics/statusLine.ts';
+import { connectPipeline } from '../../pipeline/connect.ts';
 import { createPipeline, type Pipeline } from '../../pipeline/pipeline.ts';
 import { createJsonlSink } from '../../pipeline/sinks/jsonlSink.ts';
 import { createKafkajsProducer } from '../../pipeline/sinks/kafkaProducer.ts';
@@ -64,7 +65,11 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values['ws-port'] !== undefined) ws.port = intFlag('ws-port', values['ws-port'], 8080, 0, 65535);
   if (values['no-ws']) ws.port = null;
   if (values['ws-host']) ws.host = values['ws-host'];
-  if (values['ws-token']) ws.token = values['ws-token'];
+  if (values['ws-token'] !== undefined) {
+    // an empty token must not turn authentication off
+    if (values['ws-token'].trim() === '') throw new UsageError('--ws-token: empty token (leave the flag out to run without authentication)');
+    ws.token = values['ws-token'];
+  }
   if (values['kafka-brokers']) kafka.brokers = values['kafka-brokers'].split(',').filter(Boolean);
   if (values['kafka-topic']) kafka.topic = values['kafka-topic'];
   if (values['kafka-status-topic']) kafka.statusTopic = values['kafka-status-topic'];
@@ -100,40 +105,80 @@ interface Running {
   metrics: Metrics;
 }
 
-async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean): Promise<{ sinks: Sink[]; http: HttpServerHandle | null }> {
+/** A signal must end the run within this long, flushed or not (a second signal ends it at once). */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+interface OpenedSinks {
+  sinks: Sink[];
+  http: HttpServerHandle | null;
+  /** Resolves when stdout's reader went away (EPIPE): the run stops, nobody reads its events. */
+  stdoutClosed: Promise<void>;
+}
+
+async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean): Promise<OpenedSinks> {
   const sinks: Sink[] = [];
   let http: HttpServerHandle | null = null;
-  if (cfg.sinks.jsonl) sinks.push(createJsonlSink(cfg.sinks.jsonl));
-  const ws = cfg.sinks.ws;
-  if (ws.port !== null) {
-    http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }) });
-    sinks.push(
-      createWsSink({
-        server: http.server,
-        token: ws.token ?? undefined,
-        maxClients: ws.maxClients,
-        maxMessageBytes: ws.maxMessageBytes,
-        maxBufferedBytes: ws.maxBufferedBytes,
-        pingIntervalMs: ws.pingIntervalMs,
-        metrics,
-      }),
-    );
-    process.stderr.write(`websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+  let onStdoutClosed!: () => void;
+  const stdoutClosed = new Promise<void>((r) => (onStdoutClosed = r));
+  try {
+    if (cfg.sinks.jsonl) {
+      sinks.push(
+        createJsonlSink(cfg.sinks.jsonl, { onError: (e) => cfg.sinks.jsonl === '-' && (e as NodeJS.ErrnoException).code === 'EPIPE' && onStdoutClosed() }),
+      );
+    }
+    const ws = cfg.sinks.ws;
+    if (ws.port !== null) {
+      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }) });
+      sinks.push(
+        createWsSink({
+          server: http.server,
+          token: ws.token ?? undefined,
+          maxClients: ws.maxClients,
+          maxMessageBytes: ws.maxMessageBytes,
+          maxBufferedBytes: ws.maxBufferedBytes,
+          pingIntervalMs: ws.pingIntervalMs,
+          metrics,
+        }),
+      );
+      process.stderr.write(`websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+    }
+    const k = cfg.sinks.kafka;
+    if (k.brokers.length) {
+      const producer = createKafkajsProducer({ brokers: k.brokers, clientId: k.clientId, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) });
+      // flushes for up to 5 s at shutdown, inside the run's shutdown limit
+      const closeTimeoutMs = Math.min(5000, SHUTDOWN_LIMIT_MS / 2);
+      sinks.push(createKafkaSink({ producer, topic: k.topic, statusTopic: k.statusTopic, bufferSize: k.bufferSize, closeTimeoutMs, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) }));
+      process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
+    }
+  } catch (e) {
+    await closeSinks(sinks, http);
+    throw e;
   }
-  const k = cfg.sinks.kafka;
-  if (k.brokers.length) {
-    const producer = createKafkajsProducer({ brokers: k.brokers, clientId: k.clientId, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) });
-    sinks.push(createKafkaSink({ producer, topic: k.topic, statusTopic: k.statusTopic, bufferSize: k.bufferSize, log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`) }));
-    process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
-  }
-  for (const s of sinks) metrics.watchSink(s);
-  return { sinks, http };
+  return { sinks, http, stdoutClosed };
+}
+
+async function closeSinks(sinks: Sink[], http: HttpServerHandle | null): Promise<void> {
+  await Promise.all(sinks.map((s) => s.close().catch((e: Error) => process.stderr.write(`sink ${s.name}: ${e.message}\n`))));
+  await http?.close();
 }
 
 async function shutdown(r: Running): Promise<void> {
   await r.pipeline.stop();
-  await Promise.all(r.sinks.map((s) => s.close().catch((e: Error) => process.stderr.write(`sink ${s.name}: ${e.message}\n`))));
-  await r.http?.close();
+  await closeSinks(r.sinks, r.http);
+}
+
+/** What the run lost, one phrase per loss ("kafka: 12 events not delivered"); empty when nothing. */
+export function lostSummary(metrics: Metrics, pipeline: Pipeline, ignoreSinks: string[] = []): string[] {
+  const snap = metrics.snapshot();
+  const lost: string[] = [];
+  for (const s of snap.streams) if (s.framesLost > 0) lost.push(`stream ${s.streamId}: ${s.framesLost} frames lost to failed batches`);
+  for (const src of pipeline.sources) if (src.state === 'failed') lost.push(`stream ${src.id}: failed`);
+  for (const { name, stats } of snap.sinks) {
+    // WebSocket drops are slow clients losing their own messages, not the run losing events
+    if (name === 'ws' || ignoreSinks.includes(name)) continue;
+    if (stats.dropped > 0) lost.push(`${name}: ${stats.dropped} events not delivered`);
+  }
+  return lost;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -152,38 +197,75 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
-  const { sinks, http } = await openSinks(cfg, metrics, () => engine !== null);
-  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, precision: cfg.precision, workers: cfg.workers ?? undefined });
-  const canvas = cfg.canvas ?? defaultCanvas(engine);
+  const { sinks, http, stdoutClosed } = await openSinks(cfg, metrics, () => engine !== null);
+  let pipeline: Pipeline;
+  let canvas: [number, number];
+  try {
+    engine = await createEngine({
+      modelDir,
+      backend: cfg.backend ?? undefined,
+      precision: cfg.precision,
+      workers: cfg.workers ?? undefined,
+      supervision: { onWorkerDeath: (d) => process.stderr.write(`inference worker ${d.worker} died (${d.reason}); replacing it\n`) },
+    });
+    canvas = cfg.canvas ?? defaultCanvas(engine);
+    pipeline = createPipeline({
+      inputs: resolved,
+      engine,
+      canvas: { width: canvas[0], height: canvas[1] },
+      maxBatch: cfg.batch.maxBatch,
+      maxWaitMs: cfg.batch.maxWaitMs,
+      source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
+    });
+  } catch (e) {
+    // start-up failed: nothing may keep the process alive (the HTTP listener, a Kafka client)
+    await engine?.close();
+    await closeSinks(sinks, http);
+    throw e;
+  }
   process.stderr.write(
     `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
   );
-  const pipeline = createPipeline({
-    inputs: resolved,
+  connectPipeline(pipeline, {
+    sinks,
+    metrics,
     engine,
-    canvas: { width: canvas[0], height: canvas[1] },
     maxBatch: cfg.batch.maxBatch,
-    maxWaitMs: cfg.batch.maxWaitMs,
-    source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
-    onBatch: (r) => metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: cfg.batch.maxBatch, durationMs: r.inferMs }),
-  });
-  for (const s of pipeline.sources) {
-    s.frameReady$.subscribe(() => metrics.frameDecoded(s.id));
-  }
-  pipeline.events$.subscribe((e) => {
-    metrics.observeEvent(e);
-    if (e.type === 'status' && e.state === 'failed') process.stderr.write(`stream ${e.streamId}: failed: ${e.reason ?? 'unknown reason'}\n`);
-    for (const s of sinks) s.write(e);
+    observers: [
+      {
+        next: (e) => {
+          if (e.type === 'status' && e.state === 'failed') process.stderr.write(`stream ${e.streamId}: failed: ${e.reason ?? 'unknown reason'}\n`);
+          if (e.type === 'error') process.stderr.write(`stream ${e.streamId}: ${e.frameNumbers.length} frame(s) lost: ${e.message}\n`);
+        },
+      },
+    ],
   });
   const running: Running = { pipeline, sinks, http, metrics };
   let stopping: Promise<void> | null = null;
-  const onSignal = (sig: string) => {
+  const stop = (why: string) => {
     if (stopping) return;
-    process.stderr.write(`${sig}: stopping sources, finishing in-flight batches, flushing sinks\n`);
+    process.stderr.write(`${why}: stopping sources, finishing in-flight batches, flushing sinks\n`);
     stopping = shutdown(running);
+    const limit = setTimeout(() => {
+      process.stderr.write(`retinastream: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting without waiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    limit.unref();
   };
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`${sig} again: exiting at once\n`);
+      process.exit(130);
+    }
+    stop(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let epipe = false;
+  void stdoutClosed.then(() => {
+    epipe = true;
+    stop('stdout closed by its reader (EPIPE)');
+  });
   const timer =
     cfg.statusIntervalMs > 0
       ? setInterval(() => {
@@ -195,14 +277,26 @@ export async function runCommand(argv: string[]): Promise<number> {
         }, cfg.statusIntervalMs)
       : null;
   pipeline.start();
-  await pipeline.done;
+  let fatal: unknown = null;
+  await pipeline.done.catch((e) => (fatal = e));
   if (timer) clearInterval(timer);
   await (stopping ?? shutdown(running));
   process.stderr.write(formatStatusLine(metrics.snapshot()) + '\n');
   await engine.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (fatal) {
+    process.stderr.write(`retinastream: run failed: ${(fatal as Error).message ?? String(fatal)}\n`);
+    return 1;
+  }
   const failed = pipeline.sources.filter((s) => s.state === 'failed').map((s) => s.id);
   if (failed.length === pipeline.sources.length) {
     process.stderr.write(`all inputs failed: ${failed.join(', ')}\n`);
+    return 1;
+  }
+  const lost = lostSummary(metrics, pipeline, epipe ? ['jsonl'] : []);
+  if (lost.length) {
+    process.stderr.write(`retinastream: events were lost: ${lost.join('; ')}\n`);
     return 1;
   }
   return 0;

@@ -2,6 +2,7 @@
 // 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, raw data.
 // Our model weights are named as in torchvision's RetinaNet state_dict, in PyTorch layout, and stored as
 // F32, or as F16 to halve a shipped model (read back as float32: the model always computes in float32).
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface NamedTensor {
   shape: number[];
@@ -11,8 +12,10 @@ export type TensorMap = Map<string, NamedTensor>;
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, F64: 8, I64: 8, I32: 4 };
 
-export class SafetensorsError extends Error {
-  readonly code = 'RS_ERR_SAFETENSORS';
+export class SafetensorsError extends RetinaStreamError<'RS_ERR_SAFETENSORS'> {
+  constructor(message: string) {
+    super('RS_ERR_SAFETENSORS', message);
+  }
 }
 
 export function readSafetensors(buf: Uint8Array, name = 'weights'): { tensors: TensorMap; metadata: Record<string, string> } {

@@ -1,8 +1,9 @@
 // One detector per worker thread: the wasm backend runs single-threaded in Node, so a second core
-// needs a second thread with its own copy of the model. Messages: {id, batch} -> {id, result | error}.
+// needs a second thread with its own copy of the model. Messages: {id, batch} -> {id, result | error, tensors}.
+import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Precision } from '../../backend/precision.ts';
-import { createDetector, type CanvasBatch } from '../detector.ts';
+import { createDetector, type CanvasBatch, type Detector } from '../detector.ts';
 
 interface Init {
   modelDir: string;
@@ -10,10 +11,18 @@ interface Init {
   precision?: Precision;
   execution?: 'graph' | 'eager';
   postprocess?: Record<string, number>;
+  /** The hash the main thread computed: the weights this worker loads must be the same file. */
+  expectedHash?: string;
 }
 
 const init = workerData as Init;
-const detectorP = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, execution: init.execution, postprocess: init.postprocess });
+const detectorP: Promise<Detector> = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, execution: init.execution, postprocess: init.postprocess }).then((d) => {
+  if (init.expectedHash !== undefined && d.model.hash !== init.expectedHash) {
+    d.dispose();
+    throw new Error(`${init.modelDir}: the weights changed during start-up (the main thread read ${init.expectedHash}, this worker read ${d.model.hash})`);
+  }
+  return d;
+});
 detectorP.then(
   (d) => parentPort!.postMessage({ ready: true, backend: d.backend }),
   (e: Error) => parentPort!.postMessage({ ready: false, error: e.message }),
@@ -26,8 +35,8 @@ parentPort!.on('message', async (msg: { id: number; batch: CanvasBatch } | { clo
   }
   try {
     const result = await (await detectorP).detectCanvases(msg.batch);
-    parentPort!.postMessage({ id: msg.id, result });
+    parentPort!.postMessage({ id: msg.id, result, tensors: tf.memory().numTensors });
   } catch (e) {
-    parentPort!.postMessage({ id: msg.id, error: (e as Error).message });
+    parentPort!.postMessage({ id: msg.id, error: (e as Error).message, tensors: tf.memory().numTensors });
   }
 });

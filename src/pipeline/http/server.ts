@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { HealthReport } from './health.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface HttpServerOptions {
   /** Interface to listen on (default 127.0.0.1; use 0.0.0.0 to serve other machines). */
@@ -23,8 +24,10 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-export class HttpServerError extends Error {
-  readonly code = 'RS_ERR_HTTP_LISTEN';
+export class HttpServerError extends RetinaStreamError<'RS_ERR_HTTP_LISTEN'> {
+  constructor(message: string) {
+    super('RS_ERR_HTTP_LISTEN', message);
+  }
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
@@ -76,7 +79,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
     return;
   }
   const report = opts.health();
-  send(res, report.ready ? 200 : 503, 'application/json', JSON.stringify(report) + '\n', req.method === 'HEAD');
+  send(res, report.ready && (report.degraded ?? []).length === 0 ? 200 : 503, 'application/json', JSON.stringify(report) + '\n', req.method === 'HEAD');
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string, headOnly = false): void {

@@ -7,6 +7,34 @@ import { scaleExpressions } from './fitCanvas.ts';
 
 export type UrlKind = 'file' | 'rtsp' | 'http' | 'device' | 'network';
 
+/** The URL schemes an input may have (README: files, RTSP, HTTP/HLS, RTMP, UDP/TCP/SRT, devices). */
+export const INPUT_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'rtmps', 'http', 'https', 'udp', 'tcp', 'srt', 'file'] as const;
+
+/**
+ * The ffmpeg protocols each kind of input may use, passed as `-protocol_whitelist`: ffmpeg itself then
+ * refuses protocol prefixes (`cache:`, `concat:`, `subfile:`, `data:`...) and nested URLs (an HLS
+ * playlist naming a `file:` segment) that would otherwise reach other files or hosts.
+ */
+export const PROTOCOL_WHITELIST: Record<UrlKind, string> = {
+  file: 'file',
+  device: 'file',
+  rtsp: 'rtsp,rtsps,rtp,srtp,udp,tcp,tls',
+  http: 'http,https,tcp,tls,crypto,httpproxy',
+  network: 'rtmp,rtmps,rtmpt,rtmpts,rtp,udp,tcp,tls,srt',
+};
+
+/**
+ * Why `url` is not an input we hand to ffmpeg, or null if it is one: a scheme outside INPUT_SCHEMES,
+ * including ffmpeg protocol prefixes without "//" (`cache:gopher://...`, `concat:a|b`, `subfile:,,start,...`).
+ * A Windows drive letter (`C:\v.mp4`) is a path.
+ */
+export function unsupportedScheme(url: string): string | null {
+  if (/^[a-z]:[\\/]/i.test(url)) return null;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || (INPUT_SCHEMES as readonly string[]).includes(scheme)) return null;
+  return `"${scheme}:" is not a supported input scheme (expected ${INPUT_SCHEMES.join(', ')}, or a file path; write ./${url} for a file whose name has a colon)`;
+}
+
 /** What kind of input a URL names; decides the input options and whether it is live by default. */
 export function classifyUrl(url: string): UrlKind {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -52,7 +80,7 @@ export function buildFilterChain(input: FfmpegInput, features: FfmpegFeatures): 
 
 export function buildFfmpegArgs(input: FfmpegInput, features: FfmpegFeatures): string[] {
   const us = String(Math.round(input.connectTimeoutMs * 1000));
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'];
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-protocol_whitelist', PROTOCOL_WHITELIST[input.kind]];
   switch (input.kind) {
     case 'rtsp':
       args.push('-rtsp_transport', input.rtspTransport, features.rtspTimeoutOption, us);

@@ -28,6 +28,10 @@ export interface SessionExit {
   killed: boolean;
   /** Last error (or else warning) line ffmpeg printed, without its tags. */
   lastError: string | null;
+  /** Lines ffmpeg logged at level error or worse (a damaged or truncated file logs them and still exits 0). */
+  errorLines: number;
+  /** The last of them, without its tags. */
+  lastErrorLine: string | null;
   framesOut: number;
 }
 
@@ -48,6 +52,7 @@ export class FfmpegSession {
   private inOutputSection = false;
   private lastError: string | null = null;
   private lastWarning: string | null = null;
+  private errorLines = 0;
   private framesOut = 0;
   private paused = false;
   private killed = false;
@@ -147,7 +152,10 @@ export class FfmpegSession {
     const text = line.text.trim();
     if (text.length === 0) return;
     const where = line.context && !line.context.startsWith('Parsed_') ? `${line.context}: ` : '';
-    if (line.level === 'error' || line.level === 'fatal' || line.level === 'panic') this.lastError = where + text;
+    if (line.level === 'error' || line.level === 'fatal' || line.level === 'panic') {
+      this.lastError = where + text;
+      this.errorLines++;
+    }
     else if (line.level === 'warning') this.lastWarning = where + text;
   }
 
@@ -172,6 +180,8 @@ export class FfmpegSession {
         spawnError: this.spawnError,
         killed: this.killed,
         lastError: this.lastError ?? this.lastWarning,
+        errorLines: this.errorLines,
+        lastErrorLine: this.lastError,
         framesOut: this.framesOut,
       });
     }

@@ -2,6 +2,7 @@
 // ffmpeg when it is full) and a single newest-frame slot for live ones (older frames are dropped
 // and counted).
 
+import { supersede } from '../operators/dropToNewest.ts';
 import type { Frame } from '../types.ts';
 
 export interface FrameBuffer {
@@ -38,21 +39,16 @@ export class LosslessQueue implements FrameBuffer {
 
 export class LatestFrameSlot implements FrameBuffer {
   private frame: Frame | undefined;
-  /** Frames displaced since the last take(), reported as droppedBefore of the next taken frame. */
-  private droppedSinceTake = 0;
 
+  /** The displaced frame is counted in the new one's droppedBefore (operators/dropToNewest.ts). */
   put(frame: Frame): number {
-    const displaced = this.frame ? 1 : 0;
-    this.droppedSinceTake += displaced;
-    this.frame = frame;
-    return displaced;
+    const displaced = this.frame;
+    this.frame = displaced ? supersede(displaced, frame) : frame;
+    return displaced ? 1 : 0;
   }
   take(): Frame | undefined {
     const frame = this.frame;
-    if (!frame) return undefined;
     this.frame = undefined;
-    frame.droppedBefore = this.droppedSinceTake;
-    this.droppedSinceTake = 0;
     return frame;
   }
   get size(): number {

@@ -2,7 +2,7 @@
 
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { IngestError } from './errors.ts';
-import { classifyUrl, type UrlKind } from './ffmpegArgs.ts';
+import { classifyUrl, unsupportedScheme, type UrlKind } from './ffmpegArgs.ts';
 
 export interface SourceOptions {
   /** Stream id, reported in frames and status events. */
@@ -86,6 +86,8 @@ export function resolveSourceOptions(o: SourceOptions): ResolvedSourceOptions {
   if (!Array.isArray(padColor) || padColor.length !== 3 || !padColor.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
     bad(id, 'padColor must be [r, g, b] with integers in [0, 255]', padColor);
   }
+  const refused = unsupportedScheme(o.url);
+  if (refused) bad(id, `url ${refused}`, o.url);
   const kind = classifyUrl(o.url);
   const live = o.live ?? kind !== 'file';
   if (typeof live !== 'boolean') bad(id, 'live must be a boolean', live);

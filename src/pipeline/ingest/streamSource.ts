@@ -273,6 +273,12 @@ class FfmpegStreamSource implements StreamSource {
       return;
     }
     const clean = exit.code === 0 && !exit.killed;
+    if (clean && this.opts.endsOnEof && exit.errorLines > 0) {
+      // ffmpeg decodes what it can of a damaged or truncated file and exits 0: that is not a normal end
+      const error = exit.lastErrorLine?.startsWith(`${this.opts.url}: `) ? exit.lastErrorLine.slice(this.opts.url.length + 2) : exit.lastErrorLine;
+      this.endWhenDrained('failed', redactCredentials(`${url}: damaged or truncated input: ${error} (${exit.errorLines} ffmpeg error lines; ${exit.framesOut} frames decoded)`));
+      return;
+    }
     if (clean && this.opts.endsOnEof) {
       this.endWhenDrained('ended', 'end of input');
       return;

@@ -4,11 +4,12 @@
 // Times are in milliseconds, like the event schema's latencyMs (metric names say so).
 // Labels: `stream` (stream id), `sink` (sink name), `stage` (where frames were dropped).
 // Stages report in; nothing here calls back into the pipeline:
-//   ingest     -> frameDecoded(streamId), framesDropped(streamId, n, 'ingest')
-//   batching   -> framesDropped(streamId, n, 'queue')
+//   ingest     -> frameDecoded(streamId)
 //   inference  -> batchInferred({streamIds, maxBatch, durationMs})
-//   every event (detections and status) -> observeEvent(event)
+//   every event -> observeEvent(event): detections (and the frames they say were dropped: droppedFrames,
+//                  stage 'live'), status, and error events (frames lost to a failed batch)
 //   each sink, once -> watchSink(sink)   (its stats() are read at scrape time)
+//   the engine, once -> watchEngine(engine)  (tensors held by its workers, worker deaths)
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineEvent, Sink, SinkStats, StreamState } from '../types.ts';
@@ -39,6 +40,10 @@ export interface StreamSnapshot {
   eventsEmitted: number;
   /** ms since the last decoded frame; null before the first. */
   lastFrameAgeMs: number | null;
+  /** ms since the stream entered its current state; null before the first status event. */
+  stateAgeMs: number | null;
+  /** Frames lost to failed batches (error events). */
+  framesLost: number;
   decodeFps: number;
   inferenceFps: number;
   /** Detection events per second. */
@@ -55,6 +60,14 @@ export interface MetricsSnapshot {
   streams: StreamSnapshot[];
   batches: { count: number; meanFill: number; meanFrames: number; maxBatch: number; durationMs: Quantiles | null };
   sinks: Array<{ name: string; stats: SinkStats }>;
+  /** Frames decoded but lost to failed batches (error events), all streams. */
+  framesLost: number;
+  /** Tensors held by the inference workers, and worker deaths (null: no worker threads). */
+  engine: { tensors: number; workerDeaths: number } | null;
+}
+
+export interface EngineStatsSource {
+  stats?(): { tensors: number; workerDeaths: number };
 }
 
 export interface BatchReport {
@@ -76,16 +89,20 @@ export interface Metrics {
   setStreamTotal(streamId: string, totalFrames: number): void;
   /** Report this sink's stats() as metrics (read at scrape / snapshot time). */
   watchSink(sink: Sink): void;
+  /** Report the engine's worker stats (tensors held, deaths) as metrics (read at scrape / snapshot time). */
+  watchEngine(engine: EngineStatsSource): void;
   latencyQuantiles(streamId: string): Quantiles | null;
   snapshot(): MetricsSnapshot;
 }
 
 interface StreamStats {
   state: StreamState | null;
+  stateSince: number | null;
   decoded: number;
   inferred: number;
   dropped: number;
   events: number;
+  lost: number;
   lastFrameAt: number | null;
   totalFrames: number | null;
   decodeFps: RateMeter;
@@ -120,7 +137,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     if (!s) {
       const meter = () => new RateMeter({ windowMs: fpsWindowMs, now });
       s = {
-        state: null, decoded: 0, inferred: 0, dropped: 0, events: 0, lastFrameAt: null, totalFrames: null,
+        state: null, stateSince: null, decoded: 0, inferred: 0, dropped: 0, events: 0, lost: 0, lastFrameAt: null, totalFrames: null,
         decodeFps: meter(), inferenceFps: meter(), e2eFps: meter(), latency: new SlidingQuantiles(latencyWindow),
       };
       streams.set(id, s);
@@ -132,6 +149,32 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const framesInferred = new Counter({ name: `${prefix}frames_inferred_total`, help: 'Frames run through the model, per stream', labelNames: ['stream'], registers });
   const framesDroppedC = new Counter({
     name: `${prefix}frames_dropped_total`, help: 'Frames dropped under backpressure, per stream and stage', labelNames: ['stream', 'stage'], registers,
+  });
+  const framesLostC = new Counter({
+    name: `${prefix}frames_lost_total`, help: 'Frames decoded but lost because their batch failed (worker died, inference threw), per stream and error code',
+    labelNames: ['stream', 'code'], registers,
+  });
+  let engine: EngineStatsSource | null = null;
+  const engineStats = () => {
+    try {
+      return engine?.stats?.() ?? null;
+    } catch {
+      return null;
+    }
+  };
+  new Gauge({
+    name: `${prefix}worker_tensors`, help: 'Tensors held by the inference worker threads after their last batch (tf.memory().numTensors, summed); a leak grows it', registers,
+    collect() {
+      const st = engineStats();
+      if (st) this.set(st.tensors);
+    },
+  });
+  new Gauge({
+    name: `${prefix}worker_deaths`, help: 'Inference worker threads that died (and were replaced) since start', registers,
+    collect() {
+      const st = engineStats();
+      if (st) this.set(st.workerDeaths);
+    },
   });
   const eventsEmitted = new Counter({ name: `${prefix}events_emitted_total`, help: 'Detection events emitted, per stream', labelNames: ['stream'], registers });
   const stateGauge = new Gauge({
@@ -196,6 +239,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }
   }
 
+  function countDropped(streamId: string, count: number, stage = 'ingest'): void {
+    if (!(count > 0)) return;
+    stream(streamId).dropped += count;
+    framesDroppedC.inc({ stream: streamId, stage }, count);
+  }
+
   return {
     registry,
     frameDecoded(streamId) {
@@ -205,11 +254,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       s.decodeFps.mark();
       framesDecoded.inc({ stream: streamId });
     },
-    framesDropped(streamId, count, stage = 'ingest') {
-      if (!(count > 0)) return;
-      stream(streamId).dropped += count;
-      framesDroppedC.inc({ stream: streamId, stage }, count);
-    },
+    framesDropped: countDropped,
     batchInferred({ streamIds, maxBatch, durationMs }) {
       for (const id of streamIds) {
         const s = stream(id);
@@ -229,10 +274,17 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     observeEvent(event) {
       const s = stream(event.streamId);
       if (event.type === 'status') {
+        if (s.state !== event.state) s.stateSince = now();
         s.state = event.state;
         for (const st of STREAM_STATES) stateGauge.set({ stream: event.streamId, state: st }, st === event.state ? 1 : 0);
         return;
       }
+      if (event.type === 'error') {
+        s.lost += event.frameNumbers.length;
+        framesLostC.inc({ stream: event.streamId, code: event.code }, event.frameNumbers.length);
+        return;
+      }
+      countDropped(event.streamId, event.droppedFrames, 'live');
       s.events++;
       s.e2eFps.mark();
       s.latency.add(event.latencyMs);
@@ -244,6 +296,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     watchSink(sink) {
       if (!sinks.includes(sink)) sinks.push(sink);
+    },
+    watchEngine(e) {
+      engine = e;
     },
     latencyQuantiles(streamId) {
       return streams.get(streamId)?.latency.quantiles() ?? null;
@@ -260,6 +315,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
           framesDropped: s.dropped,
           eventsEmitted: s.events,
           lastFrameAgeMs: s.lastFrameAt === null ? null : t - s.lastFrameAt,
+          stateAgeMs: s.stateSince === null ? null : t - s.stateSince,
+          framesLost: s.lost,
           decodeFps: s.decodeFps.rate(),
           inferenceFps: s.inferenceFps.rate(),
           e2eFps: s.e2eFps.rate(),
@@ -274,6 +331,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
           durationMs: batchTimes.quantiles(),
         },
         sinks: sinks.map((sink) => ({ name: sink.name, stats: safeStats(sink) })),
+        framesLost: [...streams.values()].reduce((n, st) => n + st.lost, 0),
+        engine: engineStats(),
       };
     },
   };

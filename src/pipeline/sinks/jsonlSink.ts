@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PipelineEvent, Sink, SinkStats } from '../types.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface JsonlSinkOptions {
   /** Append to an existing file instead of replacing it (default false). */
@@ -18,10 +19,14 @@ export interface JsonlSinkOptions {
   maxBufferedBytes?: number;
   /** Sink name in metrics (default "jsonl"). */
   name?: string;
+  /** Called once with the first write error (EPIPE: the reader of stdout went away); later lines are dropped. */
+  onError?: (err: Error) => void;
 }
 
-export class JsonlSinkError extends Error {
-  readonly code = 'RS_ERR_JSONL_SINK';
+export class JsonlSinkError extends RetinaStreamError<'RS_ERR_JSONL_SINK'> {
+  constructor(message: string) {
+    super('RS_ERR_JSONL_SINK', message);
+  }
 }
 
 export function createJsonlSink(target: string, opts: JsonlSinkOptions = {}): Sink {
@@ -41,7 +46,9 @@ export function createJsonlSink(target: string, opts: JsonlSinkOptions = {}): Si
 
   const onError = (err: Error) => {
     counts.errors++;
-    failed ??= err;
+    if (failed) return;
+    failed = err;
+    opts.onError?.(err);
   };
   out.on('error', onError);
 

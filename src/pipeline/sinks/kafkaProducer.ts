@@ -3,15 +3,14 @@
 // interface in its own file; the sink depends only on EventProducer.
 
 import { CompressionTypes, Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { RetinaStreamError } from '../../errors.ts';
 
 export type KafkaOptionErrorCode = 'RS_ERR_KAFKA_OPTION';
 
 /** A Kafka producer or sink option is invalid; the message names the option and what was expected. */
-export class KafkaOptionError extends Error {
-  readonly code: KafkaOptionErrorCode = 'RS_ERR_KAFKA_OPTION';
+export class KafkaOptionError extends RetinaStreamError<'RS_ERR_KAFKA_OPTION'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'KafkaOptionError';
+    super('RS_ERR_KAFKA_OPTION', message);
   }
 }
 

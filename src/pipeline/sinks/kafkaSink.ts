@@ -50,6 +50,8 @@ export interface KafkaSinkStats extends SinkStats {
   sendErrors: number;
   /** 1 after the last attempt succeeded, 0 after it failed (and before the first). */
   connected: number;
+  /** ms since Kafka stopped answering (0 while it answers): /healthz reports the sink degraded past a threshold. */
+  outageMs: number;
 }
 
 const DEFAULTS = {
@@ -327,7 +329,7 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
       return closePromise;
     },
     stats(): KafkaSinkStats {
-      return { written, dropped, buffered: size(), sendErrors, connected };
+      return { written, dropped, buffered: size(), sendErrors, connected, outageMs: outage ? Date.now() - outage.since : 0 };
     },
   };
 

@@ -13,6 +13,7 @@
 // filtered out is still sent, with an empty list, so clients see each stream is alive.
 
 import type { Detection, DetectionEvent } from '../types.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export type Selection = '*' | ReadonlySet<string>;
 
@@ -29,13 +30,7 @@ export type ClientMessage =
   | { op: 'unsubscribe'; streams?: ReadonlySet<string> }
   | { op: 'ping' };
 
-export class SubscriptionError extends Error {
-  readonly code: 'RS_WS_BAD_MESSAGE' | 'RS_WS_BAD_QUERY';
-  constructor(code: 'RS_WS_BAD_MESSAGE' | 'RS_WS_BAD_QUERY', message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class SubscriptionError extends RetinaStreamError<'RS_WS_BAD_MESSAGE' | 'RS_WS_BAD_QUERY'> {}
 
 export const ALL: Subscription = Object.freeze({ streams: '*', classes: '*', minScore: 0 });
 

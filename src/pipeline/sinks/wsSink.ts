@@ -23,6 +23,7 @@ import {
   SubscriptionError, applyMessage, describeSubscription, detectionFilterKey, filterEvent, parseClientMessage,
   parseSubscriptionQuery, subscriptionKey, wantsStream, type Subscription,
 } from './subscription.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface WsSinkOptions {
   server: http.Server;
@@ -48,8 +49,10 @@ export interface WsSink extends Sink {
   clientCount(): number;
 }
 
-export class WsSinkError extends Error {
-  readonly code = 'RS_ERR_WS_OPTIONS';
+export class WsSinkError extends RetinaStreamError<'RS_ERR_WS_OPTIONS'> {
+  constructor(message: string) {
+    super('RS_ERR_WS_OPTIONS', message);
+  }
 }
 
 interface Client {

@@ -8,6 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CocoFile } from './cocoFormat.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export type CocoErrorCode =
   | 'RS_ERR_COCO_JSON'
@@ -17,14 +18,7 @@ export type CocoErrorCode =
   | 'RS_ERR_COCO_IMAGE_MISSING'
   | 'RS_ERR_COCO_IMAGE_SIZE';
 
-export class CocoDatasetError extends Error {
-  constructor(
-    readonly code: CocoErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CocoDatasetError extends RetinaStreamError<CocoErrorCode> {}
 
 export interface DatasetImage {
   /** COCO image id. */

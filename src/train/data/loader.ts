@@ -10,6 +10,7 @@ import { flipBoxesHorizontal, flipImageHorizontal } from './flip.ts';
 import { Rng, deriveSeed } from './random.ts';
 import { resizeBoxes, resizeShape } from './resize.ts';
 import { batchIndices, epochOrder } from './sampler.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -31,8 +32,10 @@ export interface LoaderOptions {
   dtype?: 'uint8' | 'float32';
 }
 
-export class LoaderOptionsError extends Error {
-  readonly code = 'RS_ERR_LOADER_OPTIONS';
+export class LoaderOptionsError extends RetinaStreamError<'RS_ERR_LOADER_OPTIONS'> {
+  constructor(message: string) {
+    super('RS_ERR_LOADER_OPTIONS', message);
+  }
 }
 
 function check(o: LoaderOptions): void {

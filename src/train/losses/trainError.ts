@@ -1,5 +1,6 @@
 // The error thrown for bad inputs to the training numerics (losses, targets, optimizer).
 // `code` is stable so callers can branch on it; the message names the input and what was expected.
+import { RetinaStreamError } from '../../errors.ts';
 
 export type TrainErrorCode =
   | 'RS_ERR_LOSS_INPUT' // a loss got tensors of mismatched shapes or a bad option
@@ -7,15 +8,7 @@ export type TrainErrorCode =
   | 'RS_ERR_OPTIM_CONFIG' // optimizer / schedule configuration out of range
   | 'RS_ERR_OPTIM_STATE'; // a saved optimizer state does not fit the variables
 
-export class TrainError extends Error {
-  constructor(
-    readonly code: TrainErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TrainError';
-  }
-}
+export class TrainError extends RetinaStreamError<TrainErrorCode> {}
 
 export type Reduction = 'none' | 'sum' | 'mean';
 

@@ -13,6 +13,7 @@ import { dropInvisible, objectTruths, round2 } from './annotate.ts';
 import { cocoCategories } from './classes.ts';
 import { renderScene } from './raster.ts';
 import { sampleStillScene, type StillSceneOptions } from './scene.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface SyntheticDatasetOptions extends StillSceneOptions {
   outDir: string;
@@ -30,8 +31,10 @@ export interface SyntheticDatasetOptions extends StillSceneOptions {
   minVisible?: number;
 }
 
-export class SyntheticOptionsError extends Error {
-  readonly code = 'RS_ERR_SYNTHETIC_OPTIONS';
+export class SyntheticOptionsError extends RetinaStreamError<'RS_ERR_SYNTHETIC_OPTIONS'> {
+  constructor(message: string) {
+    super('RS_ERR_SYNTHETIC_OPTIONS', message);
+  }
 }
 
 function checkInt(name: string, v: unknown, lo: number, hi: number): void {

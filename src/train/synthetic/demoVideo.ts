@@ -15,6 +15,7 @@ import { cocoCategories } from './classes.ts';
 import { FfmpegError, decodeRgbFrames, hasEncoder, resolveFfmpeg } from './ffmpeg.ts';
 import { renderScene } from './raster.ts';
 import { planDemo } from './trajectories.ts';
+import { RetinaStreamError } from '../../errors.ts';
 
 export interface DemoVideoOptions {
   outFile: string;
@@ -41,8 +42,10 @@ export interface DemoVideoResult {
   annotations: number;
 }
 
-export class DemoVideoError extends Error {
-  readonly code = 'RS_ERR_DEMO_VIDEO';
+export class DemoVideoError extends RetinaStreamError<'RS_ERR_DEMO_VIDEO'> {
+  constructor(message: string) {
+    super('RS_ERR_DEMO_VIDEO', message);
+  }
 }
 
 function checkOptions(o: DemoVideoOptions): void {

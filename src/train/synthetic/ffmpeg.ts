@@ -5,9 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { RetinaStreamError } from '../../errors.ts';
 
-export class FfmpegError extends Error {
-  readonly code = 'RS_ERR_FFMPEG';
+export class FfmpegError extends RetinaStreamError<'RS_ERR_FFMPEG'> {
+  constructor(message: string) {
+    super('RS_ERR_FFMPEG', message);
+  }
 }
 
 function isExecutable(path: string): boolean {

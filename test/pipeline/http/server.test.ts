@@ -28,7 +28,7 @@ test('/metrics serves the registry in Prometheus text; /healthz follows readines
 
     let h = await fetch(`${base}/healthz`);
     assert.equal(h.status, 503);
-    assert.deepEqual(await h.json(), { ready: false, modelLoaded: false, streams: { cam1: { state: null, lastFrameAgeMs: 0, live: false } } });
+    assert.deepEqual(await h.json(), { ready: false, modelLoaded: false, streams: { cam1: { state: null, lastFrameAgeMs: 0, live: false } }, degraded: [] });
 
     modelLoaded = true;
     metrics.observeEvent(status('cam1', 'live'));
@@ -39,6 +39,7 @@ test('/metrics serves the registry in Prometheus text; /healthz follows readines
     assert.deepEqual(await h.json(), {
       ready: true, modelLoaded: true,
       streams: { cam1: { state: 'live', lastFrameAgeMs: 400, live: true }, cam2: { state: 'backing_off', lastFrameAgeMs: null, live: false } },
+      degraded: [],
     });
 
     t += 1000; // cam1's last frame is now 1400 ms old: stale

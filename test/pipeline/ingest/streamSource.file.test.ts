@@ -217,7 +217,7 @@ describe('file source', () => {
     assert.match(events.at(-1)!.reason!, /^\S+truncated\.mp4: .*(Invalid data|moov atom)/);
   });
 
-  test('a file cut mid-stream (index first) delivers the frames it has, then ends without hanging', async () => {
+  test('a file cut mid-stream (index first) delivers the frames it has, then fails (not a normal end) without hanging', async () => {
     const faststart = join(tmp.dir, 'faststart.mp4');
     await runFfmpeg(['-i', clip, '-c', 'copy', '-movflags', '+faststart', faststart]);
     const bytes = readFileSync(faststart);
@@ -225,9 +225,12 @@ describe('file source', () => {
     writeFileSync(url, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const source = createStreamSource({ id: 'cut', url, canvasWidth: 64, canvasHeight: 48, stallTimeoutMs: 3000 });
     const t0 = Date.now();
+    const statuses: string[] = [];
+    source.status$.subscribe((e) => statuses.push(`${e.state}: ${e.reason ?? ''}`));
     const frames = await drain(source);
     assert.ok(Date.now() - t0 < 3000, 'finishes promptly');
-    assert.equal(source.state, 'ended');
+    assert.equal(source.state, 'failed', 'a truncated file is reported, not a normal end');
+    assert.match(statuses.at(-1)!, /^failed: .*cut\.mp4: damaged or truncated input: .+ \(\d+ ffmpeg error lines; \d+ frames decoded\)$/);
     assert.ok(frames.length > 0 && frames.length < 40, `got ${frames.length} of 40 frames`);
     assert.deepEqual(frames.map((f) => f.frameNumber), [...Array(frames.length).keys()]);
   });

@@ -4,7 +4,7 @@
 
 import { ConvertError } from './errors.ts';
 import { ORDERED_DICT, type PyCallable, type PySettable, typeName, unpickleAt } from './pickle.ts';
-import { contiguousStrides, type DType, DTYPE_BYTES, LoadedArray, toFloat32 } from './tensor-data.ts';
+import { contiguousStrides, type DType, DTYPE_BYTES, LoadedArray, toFloat32 } from './tensorData.ts';
 import { looksLikeZip, ZipArchive } from './zip.ts';
 
 /** A storage type global such as torch.FloatStorage. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { NumpyArray, numpyGlobals } from '../../src/convert/numpy-pickle.ts';
+import { NumpyArray, numpyGlobals } from '../../src/convert/numpyPickle.ts';
 import { unpickle } from '../../src/convert/pickle.ts';
 import { fixture } from './fixtures.ts';
 

@@ -4,7 +4,7 @@
 
 import { ConvertError } from './errors.ts';
 import { CODECS_ENCODE, ORDERED_DICT, type PyCallable, type PySettable, typeName } from './pickle.ts';
-import { contiguousStrides, type DType, DTYPE_BYTES, LoadedArray, toFloat32 } from './tensor-data.ts';
+import { contiguousStrides, type DType, DTYPE_BYTES, LoadedArray, toFloat32 } from './tensorData.ts';
 
 const DTYPES: Record<string, DType> = {
   f4: 'float32',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { checkShapes, expectedShapes, inferArch } from '../../src/convert/retinanet-spec.ts';
+import { checkShapes, expectedShapes, inferArch } from '../../src/convert/retinanetSpec.ts';
 import { fixture } from './fixtures.ts';
 
 describe('RetinaNet tensor table', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { Namespace, readTorchFile, TorchTensor } from '../../src/convert/torch-file.ts';
+import { Namespace, readTorchFile, TorchTensor } from '../../src/convert/torchFile.ts';
 import { fixture } from './fixtures.ts';
 
 describe('readTorchFile', () => {

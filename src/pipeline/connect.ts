@@ -1,0 +1,44 @@
+// The one place where a running pipeline meets its consumers: metrics (decoded frames, batches, every
+// event, sink stats, worker stats) and the sinks, each an observer of the shared event stream.
+// Used by `retinastream run`, `retinastream bench pipeline` and the library API.
+import type { Observer, Subscription } from 'rxjs';
+import type { Metrics } from './metrics/metrics.ts';
+import { fanOut, sinkObserver } from './operators/fanOut.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { PipelineEvent, Sink } from './types.ts';
+
+export interface ConnectOptions {
+  sinks: Sink[];
+  metrics?: Metrics;
+  /** The batcher's limit, for the batch fill metric. */
+  maxBatch: number;
+  /** Watched for worker stats (tensors, deaths). */
+  engine?: { stats?(): { tensors: number; workerDeaths: number } };
+  /** More observers of the events (after the metrics and sinks), e.g. a benchmark's counters. */
+  observers?: Array<Partial<Observer<PipelineEvent>>>;
+}
+
+/** Subscribe metrics and sinks to the pipeline; unsubscribe the result to detach them (sinks are not closed). */
+export function connectPipeline(pipeline: Pipeline, o: ConnectOptions): Subscription {
+  const { metrics } = o;
+  const observers: Array<Partial<Observer<PipelineEvent>>> = [];
+  if (metrics) {
+    for (const s of o.sinks) metrics.watchSink(s);
+    if (o.engine) metrics.watchEngine(o.engine);
+    observers.push({ next: (e) => metrics.observeEvent(e) });
+  }
+  observers.push(...o.sinks.map(sinkObserver), ...(o.observers ?? []));
+  const subscription = fanOut(pipeline.events$, observers);
+  if (metrics) {
+    for (const s of pipeline.sources) subscription.add(s.frameReady$.subscribe(() => metrics.frameDecoded(s.id)));
+    subscription.add(
+      pipeline.results$.subscribe({
+        next: (r) => {
+          if (!r.error) metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: o.maxBatch, durationMs: r.inferMs });
+        },
+        error: () => {},
+      }),
+    );
+  }
+  return subscription;
+}
