@@ -6,13 +6,17 @@ import { createDetector } from '../../model/detector.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
-export const usage = 'retinastream detect --model DIR [--json] [--out annotated.jpg] [--score-thresh S] [--max-detections N] [--backend B] IMAGE...';
+/** Boxes below this score are listed but not drawn by --out (the live default of `run`). */
+export const DRAW_MIN_SCORE = 0.3;
+
+export const usage = 'retinastream detect --model DIR [--json] [--out annotated.jpg] [--draw-min-score S] [--score-thresh S] [--max-detections N] [--backend B] IMAGE...';
 
 export async function detectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('detect', argv, {
     model: { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
+    'draw-min-score': { type: 'string' },
     'score-thresh': { type: 'string' },
     'max-detections': { type: 'string' },
     backend: { type: 'string' },
@@ -23,6 +27,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   if (values.out && !['.jpg', '.jpeg', '.png', '.webp'].includes(extname(values.out).toLowerCase())) {
     throw new UsageError(`--out: "${values.out}" must end in .jpg, .png or .webp`);
   }
+  const drawMin = numFlag('draw-min-score', values['draw-min-score'], DRAW_MIN_SCORE, 0, 1);
   const images = await Promise.all(positionals.map(readRgbImage)); // fail on a bad image before loading the model
   const post: Record<string, number> = {};
   if (values['score-thresh'] !== undefined) post.scoreThresh = numFlag('score-thresh', values['score-thresh'], 0.05, 0, 1);
@@ -38,7 +43,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${positionals[i]} (${width}x${height}): ${dets.length} detections\n`);
       for (const d of dets) process.stdout.write(`  ${d.label.padEnd(16)} ${d.score.toFixed(3)}  [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
     }
-    if (values.out) await drawDetections(positionals[i], values.out, dets, width, height);
+    if (values.out) await drawDetections(positionals[i], values.out, dets.filter((d) => d.score >= drawMin), width, height);
   }
   detector.dispose();
   return 0;

@@ -14,14 +14,15 @@ import { createKafkajsProducer } from '../../pipeline/sinks/kafkaProducer.ts';
 import { createKafkaSink } from '../../pipeline/sinks/kafkaSink.ts';
 import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
 import type { Sink } from '../../pipeline/types.ts';
-import { intFlag, parse } from '../args.ts';
+import { filterEvents, resolveClasses } from '../../pipeline/detectionFilter.ts';
+import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 export const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
 
 /** CLI flags as a partial config (the last layer). */
-export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> } {
+export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> & { postprocess?: { classes?: unknown } } } {
   const { values, positionals } = parse('run', argv, {
     config: { type: 'string' },
     input: { type: 'string', multiple: true },
@@ -43,6 +44,10 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     canvas: { type: 'string' },
     'status-interval-ms': { type: 'string' },
     live: { type: 'boolean' },
+    'min-score': { type: 'string' },
+    'max-detections': { type: 'string' },
+    classes: { type: 'string' },
+    'class-agnostic-nms': { type: 'boolean' },
   });
   if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
   const f: Record<string, unknown> = {};
@@ -79,6 +84,12 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     if (!m) throw new UsageError(`--canvas: "${values.canvas}" is not WIDTHxHEIGHT`);
     f.canvas = [Number(m[1]), Number(m[2])];
   }
+  const post: Record<string, unknown> = {};
+  if (values['min-score'] !== undefined) post.scoreThresh = numFlag('min-score', values['min-score'], 0.3, 0, 0.999999);
+  if (values['max-detections'] !== undefined) post.detectionsPerImage = intFlag('max-detections', values['max-detections'], 100, 1, 10000);
+  if (values.classes !== undefined) post.classes = values.classes.split(',').map((c) => c.trim()).filter(Boolean);
+  if (values['class-agnostic-nms']) post.classAgnosticNms = true;
+  if (Object.keys(post).length) f.postprocess = post;
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
   return { file: values.config, flags: f };
@@ -151,10 +162,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
   const { sinks, http } = await openSinks(cfg, metrics, () => engine !== null);
-  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, workers: cfg.workers ?? undefined });
+  const post = cfg.postprocess;
+  engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, workers: cfg.workers ?? undefined, postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage } });
+  let classIds: Set<number> | null;
+  try {
+    classIds = resolveClasses(post.classes, engine.config.classNames, engine.config.numClasses, post.classes === flags.postprocess?.classes ? '--classes' : 'postprocess.classes');
+  } catch (e) {
+    await Promise.all([engine.close(), ...sinks.map((s) => s.close())]);
+    await http?.close();
+    throw e;
+  }
+  const keep = { minScore: post.scoreThresh, classIds, classAgnosticNms: post.classAgnosticNms ? engine.config.postprocess.nmsThresh : false } as const;
   const canvas = cfg.canvas ?? defaultCanvas(engine);
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
   );
   const pipeline = createPipeline({
     inputs: resolved,
@@ -168,7 +189,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   for (const s of pipeline.sources) {
     s.frameReady$.subscribe(() => metrics.frameDecoded(s.id));
   }
-  pipeline.events$.subscribe((e) => {
+  pipeline.events$.pipe(filterEvents(keep)).subscribe((e) => {
     metrics.observeEvent(e);
     if (e.type === 'status' && e.state === 'failed') process.stderr.write(`stream ${e.streamId}: failed: ${e.reason ?? 'unknown reason'}\n`);
     for (const s of sinks) s.write(e);
