@@ -1,5 +1,6 @@
 // The `retinastream` command: dispatches to one module per subcommand.
 import { formatError, UsageError } from './errors.ts';
+import { COMMAND_HELP, formatHelp, helpKey, packageVersion, wantsHelp } from './help.ts';
 
 const HELP = `retinastream: RetinaNet (focal loss) object detection on live video, in TensorFlow.js
 
@@ -11,8 +12,10 @@ usage:
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
   retinastream train --config FILE                                                               train with focal loss
   retinastream bench model|pipeline [...]                                                        print speed figures
+  retinastream models list | pull NAME                                                           COCO model zoo
 
-global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu
+global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu, --version
+help on a command: retinastream COMMAND --help (e.g. retinastream run --help)
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -25,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   train: async () => (await import('./commands/train.ts')).trainCommand,
+  models: async () => (await import('./commands/models.ts')).modelsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,6 +38,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`retinastream ${packageVersion()}\n`);
+    return 0;
+  }
+  if (COMMANDS[name] && name in COMMAND_HELP && wantsHelp(rest)) {
+    process.stdout.write(formatHelp(helpKey(name, rest)));
+    return 0;
   }
   try {
     const load = COMMANDS[name];
