@@ -5,6 +5,7 @@ import { drawDetections, readRgbImage } from '../../io/image.ts';
 import { createDetector } from '../../model/detector.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { resolveModel } from '../../zoo/resolve.ts';
 
 /** Boxes below this score are listed but not drawn by --out (the live default of `run`). */
 export const DRAW_MIN_SCORE = 0.3;
@@ -32,7 +33,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   const post: Record<string, number> = {};
   if (values['score-thresh'] !== undefined) post.scoreThresh = numFlag('score-thresh', values['score-thresh'], 0.05, 0, 1);
   if (values['max-detections'] !== undefined) post.detectionsPerImage = intFlag('max-detections', values['max-detections'], 100);
-  const detector = await createDetector({ model: values.model, backend: values.backend, postprocess: post });
+  const detector = await createDetector({ model: await resolveModel(values.model), backend: values.backend, postprocess: post });
   if (!values.json) process.stderr.write(`model ${detector.model.name} (${detector.model.hash}) on ${describeBackend(detector.backend)}\n`);
   for (let i = 0; i < images.length; i++) {
     const [dets] = await detector.detect([images[i]]);

@@ -15,6 +15,7 @@ import { createKafkaSink } from '../../pipeline/sinks/kafkaSink.ts';
 import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
 import type { Sink } from '../../pipeline/types.ts';
 import { filterEvents, resolveClasses } from '../../pipeline/detectionFilter.ts';
+import { resolveModel } from '../../zoo/resolve.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
@@ -148,7 +149,7 @@ async function shutdown(r: Running): Promise<void> {
 export async function runCommand(argv: string[]): Promise<number> {
   const { file, flags } = flagsToConfig(argv);
   const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
-  const modelDir = cfg.model ?? DEMO_MODEL;
+  const modelDir = cfg.model ? await resolveModel(cfg.model) : DEMO_MODEL; // a directory or a zoo name
   if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
   const inputs = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
   const seen = new Set<string>();
