@@ -16,6 +16,7 @@ import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
 import type { Sink } from '../../pipeline/types.ts';
 import { filterEvents, resolveClasses } from '../../pipeline/detectionFilter.ts';
 import { resolveModel } from '../../zoo/resolve.ts';
+import { createViewer, type Viewer } from '../../viewer/viewerServer.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
@@ -23,7 +24,7 @@ export const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 export const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
 
 /** CLI flags as a partial config (the last layer). */
-export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> & { postprocess?: { classes?: unknown } } } {
+export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> & { postprocess?: { classes?: unknown } }; loop: boolean } {
   const { values, positionals } = parse('run', argv, {
     config: { type: 'string' },
     input: { type: 'string', multiple: true },
@@ -45,6 +46,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     canvas: { type: 'string' },
     'status-interval-ms': { type: 'string' },
     live: { type: 'boolean' },
+    loop: { type: 'boolean' },
     'min-score': { type: 'string' },
     'max-detections': { type: 'string' },
     classes: { type: 'string' },
@@ -60,7 +62,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values.input) {
     f.inputs = values.input.map((a) => {
       const { id, url } = parseInputArg(a);
-      return values.live ? { id, url, live: true } : { id, url };
+      return values.live || values.loop ? { id, url, live: true } : { id, url };
     });
   }
   if (values.jsonl) sinks.jsonl = values.jsonl;
@@ -93,7 +95,18 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (Object.keys(post).length) f.postprocess = post;
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
-  return { file: values.config, flags: f };
+  return { file: values.config, flags: f, loop: values.loop ?? false };
+}
+
+/** `--loop`: a file input is read at its native rate, looped by ffmpeg until the run is stopped. */
+
+export function loopInput<T extends { url: string; live?: boolean }>(input: T): T & { live: true; inputArgs?: string[] } {
+  return isLocalFile(input.url) ? { ...input, live: true, inputArgs: ['-stream_loop', '-1'] } : { ...input, live: true };
+}
+
+function isLocalFile(url: string): boolean {
+  if (url.startsWith('/dev/')) return false; // a camera
+  return /^file:\/\//i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
 /** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
@@ -108,15 +121,17 @@ interface Running {
   sinks: Sink[];
   http: HttpServerHandle | null;
   metrics: Metrics;
+  viewer: Viewer | null;
 }
 
-async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean): Promise<{ sinks: Sink[]; http: HttpServerHandle | null }> {
+async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean, streamIds: string[], modelName: () => string | undefined): Promise<{ sinks: Sink[]; http: HttpServerHandle | null; viewer: Viewer | null }> {
   const sinks: Sink[] = [];
   let http: HttpServerHandle | null = null;
+  let viewer: Viewer | null = null;
   if (cfg.sinks.jsonl) sinks.push(createJsonlSink(cfg.sinks.jsonl));
   const ws = cfg.sinks.ws;
   if (ws.port !== null) {
-    http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }) });
+    http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
     sinks.push(
       createWsSink({
         server: http.server,
@@ -128,7 +143,8 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
         metrics,
       }),
     );
-    process.stderr.write(`websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+    viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
+    process.stderr.write(`viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
   }
   const k = cfg.sinks.kafka;
   if (k.brokers.length) {
@@ -137,21 +153,23 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
     process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
   }
   for (const s of sinks) metrics.watchSink(s);
-  return { sinks, http };
+  return { sinks, http, viewer };
 }
 
 async function shutdown(r: Running): Promise<void> {
   await r.pipeline.stop();
   await Promise.all(r.sinks.map((s) => s.close().catch((e: Error) => process.stderr.write(`sink ${s.name}: ${e.message}\n`))));
+  await r.viewer?.close();
   await r.http?.close();
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { file, flags } = flagsToConfig(argv);
+  const { file, flags, loop } = flagsToConfig(argv);
   const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
   const modelDir = cfg.model ? await resolveModel(cfg.model) : DEMO_MODEL; // a directory or a zoo name
   if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
-  const inputs = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const given = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const inputs = loop ? given.map(loopInput) : given;
   const seen = new Set<string>();
   const resolved = inputs.map((inp) => {
     let id = inp.id ?? streamIdFromUrl(inp.url);
@@ -162,7 +180,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
-  const { sinks, http } = await openSinks(cfg, metrics, () => engine !== null);
+  const { sinks, http, viewer } = await openSinks(cfg, metrics, () => engine !== null, resolved.map((i) => i.id), () => engine?.model.name);
   const post = cfg.postprocess;
   engine = await createEngine({ modelDir, backend: cfg.backend ?? undefined, workers: cfg.workers ?? undefined, postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage } });
   let classIds: Set<number> | null;
@@ -185,7 +203,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     maxBatch: cfg.batch.maxBatch,
     maxWaitMs: cfg.batch.maxWaitMs,
     source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
-    onBatch: (r) => metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: cfg.batch.maxBatch, durationMs: r.inferMs }),
+    onBatch: (r) => (viewer?.onResult(r), metrics.batchInferred({ streamIds: r.batch.frames.map((f) => f.streamId), maxBatch: cfg.batch.maxBatch, durationMs: r.inferMs })),
   });
   for (const s of pipeline.sources) {
     s.frameReady$.subscribe(() => metrics.frameDecoded(s.id));
@@ -194,8 +212,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     metrics.observeEvent(e);
     if (e.type === 'status' && e.state === 'failed') process.stderr.write(`stream ${e.streamId}: failed: ${e.reason ?? 'unknown reason'}\n`);
     for (const s of sinks) s.write(e);
+    viewer?.onEvent(e);
   });
-  const running: Running = { pipeline, sinks, http, metrics };
+  const running: Running = { pipeline, sinks, http, metrics, viewer };
   let stopping: Promise<void> | null = null;
   const onSignal = (sig: string) => {
     if (stopping) return;
