@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian machine needs for the tests, beyond Node 20 and npm: ffmpeg and a GStreamer RTSP
 # server, Debian's torchvision (the reference the model is tested against), pycocotools (the reference the
-# evaluation is tested against), and Apache Kafka's jars from Maven Central (the test broker).
+# evaluation is tested against), Apache Kafka's jars from Maven Central (the test broker), and Debian's Chromium
+# (the live viewer's browser test).
 # Idempotent; runs as root. Each step is its own script in this folder.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,3 +10,4 @@ bash "$here/ingest.sh"
 sh "$here/python-torchvision.sh"
 bash "$here/pycocotools.sh"
 bash "$here/kafka.sh"
+bash "$here/chromium.sh"

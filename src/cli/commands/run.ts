@@ -99,7 +99,6 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
 }
 
 /** `--loop`: a file input is read at its native rate, looped by ffmpeg until the run is stopped. */
-
 export function loopInput<T extends { url: string; live?: boolean }>(input: T): T & { live: true; inputArgs?: string[] } {
   return isLocalFile(input.url) ? { ...input, live: true, inputArgs: ['-stream_loop', '-1'] } : { ...input, live: true };
 }
