@@ -52,13 +52,25 @@ export function loadDefaults(): RunConfig {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Top-level keys users write for settings that live in a section. */
+const MOVED_KEYS: Record<string, string> = {
+  scoreThresh: 'postprocess.scoreThresh',
+  minScore: 'postprocess.scoreThresh',
+  classes: 'postprocess.classes',
+  detectionsPerImage: 'postprocess.detectionsPerImage',
+  classAgnosticNms: 'postprocess.classAgnosticNms',
+};
+
 /** Deep-merge `over` into `base`, rejecting keys the defaults do not have. Arrays replace. */
 export function mergeChecked(base: Json, over: Json, where: string, path = ''): Json {
   if (!isObj(base) || !isObj(over)) return over;
   const out: Record<string, Json> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const p = path ? `${path}.${k}` : k;
-    if (!(k in base)) throw new ConfigError(`${where}: unknown key "${p}" (known: ${Object.keys(base).join(', ')})`);
+    if (!(k in base)) {
+      const hint = path === '' && MOVED_KEYS[k] ? `; did you mean "${MOVED_KEYS[k]}"?` : '';
+      throw new ConfigError(`${where}: unknown key "${p}" (known: ${Object.keys(base).join(', ')})${hint}`);
+    }
     out[k] = base[k] === null ? v : mergeChecked(base[k], v, where, p);
   }
   return out;

@@ -16,6 +16,7 @@ describe('run config: postprocess and environment', () => {
     assert.throws(() => resolveRunConfig({ flags: { postprocess: { scoreThresh: 1.5 } } }), /^Error: postprocess\.scoreThresh: 1\.5 is not a number in \[0, 1\]$/);
     assert.throws(() => resolveRunConfig({ flags: { postprocess: { classes: 'person' } } }), /postprocess\.classes: "person" is not null or a list of class names and ids/);
     assert.throws(() => resolveRunConfig({ flags: { postprocess: { minScore: 0.5 } } }), /unknown key "postprocess\.minScore"/);
+    assert.throws(() => resolveRunConfig({ flags: { scoreThresh: 0.5 } }), /^Error: flags: unknown key "scoreThresh" \(known: .*postprocess.*\); did you mean "postprocess\.scoreThresh"\?$/);
   });
 
   it('RETINASTREAM_INPUTS honours ID= and derives ids only when none is given', () => {
