@@ -95,7 +95,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--dataset FILE', text: 'COCO annotations (required)' },
       { flag: '--results FILE', text: 'COCO results JSON, or the JSONL events of `run` (image id = frame number); use run --min-score 0.05 for AP' },
       { flag: '--stream ID', text: 'with --results EVENTS.jsonl: only this stream', def: 'the only stream' },
-      { flag: '--model DIR', text: 'run this model on --images instead of reading results' },
+      { flag: '--model DIR|NAME', text: 'run this model (a directory or a zoo name) on --images instead of reading results' },
       { flag: '--images DIR', text: 'folder of the dataset images (with --model)' },
       { flag: '--batch N', text: 'images per forward pass (with --model)', def: '1' },
       BACKEND,
