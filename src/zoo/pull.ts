@@ -49,7 +49,7 @@ export async function pullModel(entry: ZooEntry, o: PullOptions = {}): Promise<s
   mkdirSync(downloads, { recursive: true });
   const ext = extname(new URL(url).pathname) || (entry.from === 'torchvision' ? '.pth' : '.pkl');
   const part = join(downloads, `${entry.name}${ext}.part`);
-  log(`${entry.name}: ${existsSync(part) ? 'resuming' : 'downloading'} ${url}`);
+  log(`${entry.name}: ${existsSync(part) ? 'resuming' : 'downloading'} ${url} (weights licence: ${entry.licence})`);
   const bytes = await downloadResumable(url, part, o.onProgress).catch((e: Error) => {
     throw e instanceof ZooError ? new ZooError(e.code, `${entry.name}: ${e.message}`) : e;
   });
