@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { DetectionEvent } from '../../src/pipeline/types.ts';
-import { startCli, type CliProcess } from '../cli/cliProcess.ts';
+import { join } from 'node:path';
+import { REPO, startCli, type CliProcess } from '../cli/cliProcess.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 const CHROMIUM = process.env.RS_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,7 +49,8 @@ describe('live viewer in Chromium', { skip: existsSync(CHROMIUM) ? false : `no $
   let browser: Browser;
   let base: string;
   before(async () => {
-    cli = startCli(['run', '--loop', '--ws-port', '0', '--ws-token', 'tok3n', '--no-jsonl', '--status-interval-ms', '0'], { timeoutMs: 280_000 });
+    // the demo video looped, and a camera that refuses connections (its tile shows it backing off)
+    cli = startCli(['run', '--loop', '--input', `demo=${join(REPO, 'assets/demo/demo.mp4')}`, '--input', 'cam=rtsp://127.0.0.1:9/none', '--ws-port', '0', '--ws-token', 'tok3n', '--no-jsonl', '--status-interval-ms', '0'], { timeoutMs: 280_000 });
     await waitFor('the viewer URL on stderr', () => /viewer http:\/\/127\.0\.0\.1:\d+\//.test(cli.stderr()), 60_000);
     base = /viewer (http:\/\/127\.0\.0\.1:\d+)\//.exec(cli.stderr())![1];
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -109,14 +111,20 @@ describe('live viewer in Chromium', { skip: existsSync(CHROMIUM) ? false : `no $
     await page.close();
   });
 
-  it('grid: a tile per stream with its state, fps and latency; a click opens the single view', { timeout: 60_000 }, async () => {
+  it('grid: a tile per stream with its state (a refused camera backs off, with the reason), fps and latency; a click opens the single view', { timeout: 60_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
     await page.goto(`${base}/?token=tok3n`);
     const tile = page.locator('section[data-stream="demo"]');
     await tile.locator('.state.live').waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => /[1-9][\d.]* fps · \d+ ms/.test(document.querySelector('section[data-stream="demo"] .stat')?.textContent ?? ''), null, { timeout: 30_000 });
+    const cam = page.locator('section[data-stream="cam"]');
+    await page.waitForFunction(() => /backing off|connecting/.test(document.querySelector('section[data-stream="cam"] .state')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.waitForFunction(() => (document.querySelector('section[data-stream="cam"] .reason')?.textContent ?? '').length > 0, null, { timeout: 30_000 });
+    assert.deepEqual(await page.locator('section.tile').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.stream)), ['demo', 'cam']);
+    assert.ok(await cam.isVisible());
     await tile.click();
     await page.waitForURL(/#\/stream\/demo$/);
+    assert.ok(!(await cam.isVisible()), 'the single view shows only the chosen stream');
     await page.close();
   });
 
