@@ -47,6 +47,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--ws-host H', text: 'interface to listen on (0.0.0.0 serves other machines)', def: '127.0.0.1' },
       { flag: '--ws-token T', text: 'require ?token=T (or Authorization: Bearer T) for the viewer and /ws', def: 'none' },
       { flag: '--no-ws', text: 'no HTTP server (no viewer, WebSocket, metrics)' },
+      { flag: '--no-viewer', text: 'no live viewer page and no video frames on the HTTP port (config sinks.ws.viewer)' },
       { flag: '--kafka-brokers H:P,...', text: 'send events to Kafka', def: 'none (Kafka off)' },
       { flag: '--kafka-topic T', text: 'topic; {stream} is replaced by the stream id', def: 'detections' },
       { flag: '--kafka-status-topic T', text: 'topic of stream status events', def: 'detections.status' },

@@ -32,7 +32,7 @@ export interface RunConfig {
   };
   sinks: {
     jsonl: string | null;
-    ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number };
+    ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number; viewer: boolean };
     kafka: { brokers: string[]; topic: string; statusTopic: string; clientId: string; bufferSize: number };
   };
   statusIntervalMs: number;
@@ -133,6 +133,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   num(ws.maxMessageBytes, 'sinks.ws.maxMessageBytes', 64, 16 * 1024 * 1024);
   num(ws.maxBufferedBytes, 'sinks.ws.maxBufferedBytes', 1024, 1024 * 1024 * 1024);
   num(ws.pingIntervalMs, 'sinks.ws.pingIntervalMs', 100, 3600000);
+  if (typeof ws.viewer !== 'boolean') throw new ConfigError(`sinks.ws.viewer: ${JSON.stringify(ws.viewer)} is not true or false`);
   const k = c.sinks.kafka;
   if (!Array.isArray(k.brokers) || k.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(b))) {
     throw new ConfigError(`sinks.kafka.brokers: ${JSON.stringify(k.brokers)} is not a list of "host:port"`);

@@ -36,6 +36,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'ws-host': { type: 'string' },
     'ws-token': { type: 'string' },
     'no-ws': { type: 'boolean' },
+    'no-viewer': { type: 'boolean' },
     'kafka-brokers': { type: 'string' },
     'kafka-topic': { type: 'string' },
     'kafka-status-topic': { type: 'string' },
@@ -71,6 +72,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values['no-ws']) ws.port = null;
   if (values['ws-host']) ws.host = values['ws-host'];
   if (values['ws-token']) ws.token = values['ws-token'];
+  if (values['no-viewer']) ws.viewer = false;
   if (values['kafka-brokers']) kafka.brokers = values['kafka-brokers'].split(',').filter(Boolean);
   if (values['kafka-topic']) kafka.topic = values['kafka-topic'];
   if (values['kafka-status-topic']) kafka.statusTopic = values['kafka-status-topic'];
@@ -142,8 +144,8 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
         metrics,
       }),
     );
-    viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
-    process.stderr.write(`viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+    if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
+    process.stderr.write(`${viewer ? `viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  ` : ''}websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
   }
   const k = cfg.sinks.kafka;
   if (k.brokers.length) {

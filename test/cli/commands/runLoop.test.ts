@@ -6,6 +6,7 @@ import type { DetectionEvent, PipelineEvent } from '../../../src/pipeline/types.
 import { makeVideo, tempDir } from '../../helpers/media.ts';
 import { makeTinyModel } from '../../helpers/tinyModel.ts';
 import { startCli } from '../cliProcess.ts';
+import { waitFor } from '../../helpers/waitFor.ts';
 
 describe('retinastream run --loop', () => {
   let tmp: { dir: string; cleanup: () => void };
@@ -36,5 +37,19 @@ describe('retinastream run --loop', () => {
     const pts = dets.map((e) => e.pts);
     assert.ok(pts.every((p, i) => i === 0 || p > pts[i - 1]), 'so do timestamps');
     assert.ok(tenFrames > 500, `10 frames took ${tenFrames} ms: read at the native 10 fps, not as fast as possible`);
+  });
+
+  it('serves the viewer page on the ws port, and not with --no-viewer', { timeout: 120_000 }, async () => {
+    for (const [flags, status] of [[[], 200], [['--no-viewer'], 404]] as const) {
+      const cli = startCli(['run', '--loop', '--model', model, '--input', `cam=${clip}`, '--ws-port', '0', '--no-jsonl', '--workers', '1', '--status-interval-ms', '0', ...flags], { timeoutMs: 100_000 });
+      await waitFor('the HTTP port and the model on stderr', () => /websocket ws:\/\/127\.0\.0\.1:\d+\/ws/.test(cli.stderr()) && /^model /m.test(cli.stderr()), 60_000);
+      const port = /websocket ws:\/\/127\.0\.0\.1:(\d+)\/ws/.exec(cli.stderr())![1];
+      assert.equal(/viewer http:/.test(cli.stderr()), status === 200, cli.stderr());
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(page.status, status, flags.join(' '));
+      assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 200);
+      cli.child.kill('SIGINT');
+      assert.equal((await cli.result).code, 0);
+    }
   });
 });
