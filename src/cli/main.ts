@@ -5,10 +5,11 @@ import { COMMAND_HELP, formatHelp, helpKey, packageVersion, wantsHelp } from './
 const HELP = `retinastream: RetinaNet (focal loss) object detection on live video, in TensorFlow.js
 
 usage:
-  retinastream run [--input [ID=]URL]... [--model DIR] [--jsonl FILE|-] [--ws-port N] [--kafka-brokers H:P]   stream detections
-  retinastream detect --model DIR [--json] [--out annotated.jpg] IMAGE...                       detect on images
+  retinastream run [--input [ID=]URL]... [--model DIR|NAME] [--loop] [--min-score S] [--classes C,...]
+                                                                        stream detections; live viewer http://127.0.0.1:8080/
+  retinastream detect --model DIR|NAME [--json] [--out annotated.jpg] IMAGE...                  detect on images
   retinastream convert --from torchvision|detectron2 FILE -o DIR                                 convert a checkpoint
-  retinastream info DIR                                                                          describe a model
+  retinastream info DIR|NAME                                                                     describe a model
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
   retinastream train --config FILE                                                               train with focal loss
   retinastream bench model|pipeline [...]                                                        print speed figures
