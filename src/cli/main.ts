@@ -7,7 +7,7 @@ const HELP = `retinastream: RetinaNet (focal loss) object detection on live vide
 usage:
   retinastream run [--input [ID=]URL]... [--model DIR|NAME] [--loop] [--min-score S] [--classes C,...]
                                                                         stream detections; live viewer http://127.0.0.1:8080/
-  retinastream detect --model DIR|NAME [--json] [--out annotated.jpg] IMAGE...                  detect on images
+  retinastream detect --model DIR|NAME [--json] [--out annotated.jpg] IMAGE...                   detect on images
   retinastream convert --from torchvision|detectron2 FILE -o DIR                                 convert a checkpoint
   retinastream info DIR|NAME                                                                     describe a model
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
