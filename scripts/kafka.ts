@@ -2,9 +2,10 @@
 //   npm run kafka -- start [--port 9092] [--controller-port 9093] [--version 3.9.2] [--data-dir DIR]
 //   npm run kafka -- status
 //   npm run kafka -- stop
-// Jars come from scripts/setup/kafka.sh. State lives in .cache/kafka/broker.pid and broker.json;
+// Jars come from scripts/setup/kafka.sh, which `start` runs itself when they are missing. State lives in .cache/kafka/broker.pid and broker.json;
 // topics persist in .cache/kafka/data/<version> across start/stop.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,8 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_KAFKA_VERSION,
   REPO_ROOT,
+  kafkaJarsPresent,
+  kafkaLibsDir,
   prepareBroker,
   readLogTail,
   spawnBroker,
@@ -99,6 +102,13 @@ async function start(args: string[]): Promise<void> {
     configFile: join(dataDir, 'server.properties'),
     logFile: join(dataDir, 'broker.log'),
   };
+  if (!kafkaJarsPresent(version)) {
+    // a fresh checkout: fetch the jars (and a JRE and Maven from Debian if missing) as the tests' setup does
+    const script = join(REPO_ROOT, 'scripts/setup/kafka.sh');
+    process.stderr.write(`kafka: Kafka ${version} jars not in ${kafkaLibsDir(version)}: fetching them from Maven Central with ${script} (a few minutes, once)\n`);
+    const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, RS_KAFKA_VERSIONS: version } });
+    if (r.status !== 0) fail(`could not fetch Kafka ${version} (${script} exited ${r.status ?? r.signal}); it needs Maven Central, a JRE 17+ and Maven (installed from Debian as root when missing)`);
+  }
   try {
     prepareBroker(layout);
   } catch (err) {

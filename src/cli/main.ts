@@ -1,18 +1,22 @@
 // The `retinastream` command: dispatches to one module per subcommand.
 import { formatError, UsageError } from './errors.ts';
+import { COMMAND_HELP, formatHelp, helpKey, packageVersion, wantsHelp } from './help.ts';
 
 const HELP = `retinastream: RetinaNet (focal loss) object detection on live video, in TensorFlow.js
 
 usage:
-  retinastream run [--input [ID=]URL]... [--model DIR] [--jsonl FILE|-] [--ws-port N] [--kafka-brokers H:P]   stream detections
-  retinastream detect --model DIR [--json] [--out annotated.jpg] IMAGE...                       detect on images
+  retinastream run [--input [ID=]URL]... [--model DIR|NAME] [--loop] [--min-score S] [--classes C,...]
+                                                                        stream detections; live viewer http://127.0.0.1:8080/
+  retinastream detect --model DIR|NAME [--json] [--out annotated.jpg] IMAGE...                   detect on images
   retinastream convert --from torchvision|detectron2 FILE -o DIR                                 convert a checkpoint
-  retinastream info DIR                                                                          describe a model
+  retinastream info DIR|NAME                                                                     describe a model
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
   retinastream train --config FILE                                                               train with focal loss
   retinastream bench model|pipeline [...]                                                        print speed figures
+  retinastream models list | pull NAME                                                           COCO model zoo
 
-global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu
+global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu, --version
+help on a command: retinastream COMMAND --help (e.g. retinastream run --help)
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -25,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   train: async () => (await import('./commands/train.ts')).trainCommand,
+  models: async () => (await import('./commands/models.ts')).modelsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,6 +39,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`retinastream ${packageVersion()}\n`);
+    return 0;
+  }
+  if (COMMANDS[name] && name in COMMAND_HELP && wantsHelp(rest)) {
+    process.stdout.write(formatHelp(helpKey(name, rest)));
+    return 0;
   }
   try {
     const load = COMMANDS[name];

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsupportedScheme } from '../pipeline/ingest/ffmpegArgs.ts';
 import type { PipelineInput } from '../pipeline/types.ts';
+import { parseInputArg } from '../pipeline/ingest/inputArg.ts';
 import { parseJsonc } from './jsonc.ts';
 import { RetinaStreamError } from '../errors.ts';
 
@@ -20,6 +21,8 @@ export interface RunConfig {
   inputs: InputConfig[];
   batch: { maxBatch: number; maxWaitMs: number };
   canvas: [number, number] | null;
+  /** Applied once before fan-out to every sink (see config/default.jsonc). */
+  postprocess: { scoreThresh: number; detectionsPerImage: number; classes: Array<string | number> | null; classAgnosticNms: boolean };
   source: {
     connectTimeoutMs: number;
     stallTimeoutMs: number;
@@ -29,7 +32,7 @@ export interface RunConfig {
   };
   sinks: {
     jsonl: string | null;
-    ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number };
+    ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number; viewer: boolean };
     kafka: { brokers: string[]; topic: string; statusTopic: string; clientId: string; bufferSize: number };
   };
   statusIntervalMs: number;
@@ -51,13 +54,25 @@ export function loadDefaults(): RunConfig {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Top-level keys users write for settings that live in a section. */
+const MOVED_KEYS: Record<string, string> = {
+  scoreThresh: 'postprocess.scoreThresh',
+  minScore: 'postprocess.scoreThresh',
+  classes: 'postprocess.classes',
+  detectionsPerImage: 'postprocess.detectionsPerImage',
+  classAgnosticNms: 'postprocess.classAgnosticNms',
+};
+
 /** Deep-merge `over` into `base`, rejecting keys the defaults do not have. Arrays replace. */
 export function mergeChecked(base: Json, over: Json, where: string, path = ''): Json {
   if (!isObj(base) || !isObj(over)) return over;
   const out: Record<string, Json> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const p = path ? `${path}.${k}` : k;
-    if (!(k in base)) throw new ConfigError(`${where}: unknown key "${p}" (known: ${Object.keys(base).join(', ')})`);
+    if (!(k in base)) {
+      const hint = path === '' && MOVED_KEYS[k] ? `; did you mean "${MOVED_KEYS[k]}"?` : '';
+      throw new ConfigError(`${where}: unknown key "${p}" (known: ${Object.keys(base).join(', ')})${hint}`);
+    }
     out[k] = base[k] === null ? v : mergeChecked(base[k], v, where, p);
   }
   return out;
@@ -109,6 +124,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
     if (!Array.isArray(c.canvas) || c.canvas.length !== 2) throw new ConfigError('canvas: expected [width, height] or null');
     c.canvas.forEach((v, i) => num(v, `canvas[${i}]`, 32, 4096));
   }
+  validatePostprocess(c.postprocess);
   num(c.source.connectTimeoutMs, 'source.connectTimeoutMs', 100, 600000);
   num(c.source.stallTimeoutMs, 'source.stallTimeoutMs', 100, 600000);
   num(c.source.decodeThreads, 'source.decodeThreads', 0, 64);
@@ -125,6 +141,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   if (ws.token !== null && (typeof ws.token !== 'string' || ws.token.length === 0)) {
     throw new ConfigError(`sinks.ws.token: ${JSON.stringify(ws.token)} is not a non-empty string (use null to disable authentication)`);
   }
+  if (typeof ws.viewer !== 'boolean') throw new ConfigError(`sinks.ws.viewer: ${JSON.stringify(ws.viewer)} is not true or false`);
   const k = c.sinks.kafka;
   if (!Array.isArray(k.brokers) || k.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d{1,5}$/.test(b))) {
     throw new ConfigError(`sinks.kafka.brokers: ${JSON.stringify(k.brokers)} is not a list of "host:port"`);
@@ -137,15 +154,50 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   return c;
 }
 
+function validatePostprocess(p: RunConfig['postprocess']): void {
+  num(p.scoreThresh, 'postprocess.scoreThresh', 0, 1, false);
+  if (p.scoreThresh >= 1) throw new ConfigError(`postprocess.scoreThresh: ${p.scoreThresh} is not a number in [0, 1)`);
+  num(p.detectionsPerImage, 'postprocess.detectionsPerImage', 1, 10000);
+  if (p.classes !== null && (!Array.isArray(p.classes) || p.classes.some((x) => !(typeof x === 'string' && x.trim() !== '') && !(Number.isInteger(x) && (x as number) >= 0)))) {
+    throw new ConfigError(`postprocess.classes: ${JSON.stringify(p.classes)} is not null or a list of class names and ids`);
+  }
+  if (typeof p.classAgnosticNms !== 'boolean') throw new ConfigError(`postprocess.classAgnosticNms: ${JSON.stringify(p.classAgnosticNms)} is not true or false`);
+}
+
+/** An integer environment variable, or a ConfigError naming the variable. */
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number {
+  const v = env[name]!.trim();
+  const n = Number(v);
+  if (v === '' || !Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: "${env[name]}" is not an integer in [${min}, ${max}]`);
+  return n;
+}
+
 /** Environment overrides (RETINASTREAM_*), as a partial config. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Json> {
   const o: Record<string, Json> = {};
   if (env.RETINASTREAM_MODEL) o.model = env.RETINASTREAM_MODEL;
   if (env.RETINASTREAM_BACKEND) o.backend = env.RETINASTREAM_BACKEND;
   if (env.RETINASTREAM_PRECISION) o.precision = env.RETINASTREAM_PRECISION;
-  if (env.RETINASTREAM_INPUTS) o.inputs = env.RETINASTREAM_INPUTS.split(',').filter(Boolean).map((a) => ({ url: a }));
+  if (env.RETINASTREAM_INPUTS) {
+    o.inputs = env.RETINASTREAM_INPUTS.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map((a) => {
+        try {
+          const { id, url } = parseInputArg(a);
+          return (url === a ? { url } : { id, url }) as Record<string, Json>; // an id only when the entry gave one (ID=URL)
+        } catch (e) {
+          throw new ConfigError(`RETINASTREAM_INPUTS: ${(e as Error).message}`);
+        }
+      });
+  }
+  if (env.RETINASTREAM_MIN_SCORE) {
+    const n = Number(env.RETINASTREAM_MIN_SCORE);
+    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(`RETINASTREAM_MIN_SCORE: "${env.RETINASTREAM_MIN_SCORE}" is not a number in [0, 1)`);
+    o.postprocess = { scoreThresh: n };
+  }
   const sinks: Record<string, Json> = {};
-  if (env.RETINASTREAM_WS_PORT) sinks.ws = { port: Number(env.RETINASTREAM_WS_PORT) };
+  if (env.RETINASTREAM_WS_PORT) sinks.ws = { port: envInt(env, 'RETINASTREAM_WS_PORT', 0, 65535) };
   if (env.RETINASTREAM_KAFKA_BROKERS) sinks.kafka = { brokers: env.RETINASTREAM_KAFKA_BROKERS.split(',').filter(Boolean) };
   if (env.RETINASTREAM_JSONL) sinks.jsonl = env.RETINASTREAM_JSONL;
   if (Object.keys(sinks).length) o.sinks = sinks;

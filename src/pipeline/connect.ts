@@ -1,7 +1,7 @@
 // The one place where a running pipeline meets its consumers: metrics (decoded frames, batches, every
 // event, sink stats, worker stats) and the sinks, each an observer of the shared event stream.
 // Used by `retinastream run`, `retinastream bench pipeline` and the library API.
-import type { Observer, Subscription } from 'rxjs';
+import { identity, type Observer, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Metrics } from './metrics/metrics.ts';
 import { fanOut, sinkObserver } from './operators/fanOut.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -16,6 +16,8 @@ export interface ConnectOptions {
   engine?: { stats?(): { tensors: number; workerDeaths: number } };
   /** More observers of the events (after the metrics and sinks), e.g. a benchmark's counters. */
   observers?: Array<Partial<Observer<PipelineEvent>>>;
+  /** Applied to the events once, before the fan-out (the run's score threshold and class filter). */
+  filter?: OperatorFunction<PipelineEvent, PipelineEvent>;
 }
 
 /** Subscribe metrics and sinks to the pipeline; unsubscribe the result to detach them (sinks are not closed). */
@@ -28,7 +30,7 @@ export function connectPipeline(pipeline: Pipeline, o: ConnectOptions): Subscrip
     observers.push({ next: (e) => metrics.observeEvent(e) });
   }
   observers.push(...o.sinks.map(sinkObserver), ...(o.observers ?? []));
-  const subscription = fanOut(pipeline.events$, observers);
+  const subscription = fanOut(pipeline.events$.pipe(o.filter ?? identity), observers);
   if (metrics) {
     for (const s of pipeline.sources) subscription.add(s.frameReady$.subscribe(() => metrics.frameDecoded(s.id)));
     subscription.add(

@@ -70,7 +70,7 @@ export function startCli(args: string[], opts: { timeoutMs?: number; cwd?: strin
 }
 
 /** Runs `retinastream ...args` to completion. */
-export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return startCli(args, opts).result;
 }
 

@@ -6,6 +6,7 @@ import { detectDataset } from '../../eval/detectDataset.ts';
 import { loadResults } from '../../eval/eventsToResults.ts';
 import { intFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { resolveModel } from '../../zoo/resolve.ts';
 
 export const usage = 'retinastream eval --dataset ANNOTATIONS.json (--results RESULTS.json|EVENTS.jsonl [--stream ID] | --model DIR --images DIR [--batch N]) [--json]';
 
@@ -47,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const gt = loadCocoDataset(values.dataset);
   const results = values.results
     ? loadResults(values.results, { streamId: values.stream })
-    : await detectDataset(gt, values.model!, values.images!, { batch: intFlag('batch', values.batch, 1, 1, 64), backend: values.backend, onProgress: progressPrinter() });
+    : await detectDataset(gt, await resolveModel(values.model!), values.images!, { batch: intFlag('batch', values.batch, 1, 1, 64), backend: values.backend, onProgress: progressPrinter() });
   const t = performance.now();
   const m = evaluateDetections(gt, results);
   const ms = performance.now() - t;

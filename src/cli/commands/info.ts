@@ -2,13 +2,14 @@
 import { parsePrecision } from '../../backend/precision.ts';
 import { describeBackend, selectBackend } from '../../backend/select.ts';
 import { loadModelDir } from '../../model/modelDir.ts';
+import { resolveModel } from '../../zoo/resolve.ts';
 import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export async function infoCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('info', argv, { json: { type: 'boolean' }, backend: { type: 'string' }, precision: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('retinastream info: expected one model DIR');
-  const m = await loadModelDir(positionals[0]);
+  const m = await loadModelDir(await resolveModel(positionals[0], { flag: 'info' }));
   const backend = await selectBackend(values.backend, { precision: parsePrecision(values.precision) });
   let params = 0;
   for (const [name, t] of m.weights) if (!/running_(mean|var)$/.test(name)) params += t.data.length;

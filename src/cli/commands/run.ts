@@ -14,15 +14,18 @@ import { createJsonlSink } from '../../pipeline/sinks/jsonlSink.ts';
 import { createKafkajsProducer } from '../../pipeline/sinks/kafkaProducer.ts';
 import { createKafkaSink } from '../../pipeline/sinks/kafkaSink.ts';
 import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
-import type { Sink } from '../../pipeline/types.ts';
-import { intFlag, parse } from '../args.ts';
+import type { PipelineEvent, Sink } from '../../pipeline/types.ts';
+import { filterEvents, resolveClasses } from '../../pipeline/detectionFilter.ts';
+import { resolveModel } from '../../zoo/resolve.ts';
+import { createViewer, type Viewer } from '../../viewer/viewerServer.ts';
+import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 export const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
 
 /** CLI flags as a partial config (the last layer). */
-export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> } {
+export function flagsToConfig(argv: string[]): { file?: string; flags: Record<string, unknown> & { postprocess?: { classes?: unknown } }; loop: boolean } {
   const { values, positionals } = parse('run', argv, {
     config: { type: 'string' },
     input: { type: 'string', multiple: true },
@@ -35,6 +38,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'ws-host': { type: 'string' },
     'ws-token': { type: 'string' },
     'no-ws': { type: 'boolean' },
+    'no-viewer': { type: 'boolean' },
     'kafka-brokers': { type: 'string' },
     'kafka-topic': { type: 'string' },
     'kafka-status-topic': { type: 'string' },
@@ -45,6 +49,11 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     canvas: { type: 'string' },
     'status-interval-ms': { type: 'string' },
     live: { type: 'boolean' },
+    loop: { type: 'boolean' },
+    'min-score': { type: 'string' },
+    'max-detections': { type: 'string' },
+    classes: { type: 'string' },
+    'class-agnostic-nms': { type: 'boolean' },
   });
   if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
   const f: Record<string, unknown> = {};
@@ -57,7 +66,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values.input) {
     f.inputs = values.input.map((a) => {
       const { id, url } = parseInputArg(a);
-      return values.live ? { id, url, live: true } : { id, url };
+      return values.live || values.loop ? { id, url, live: true } : { id, url };
     });
   }
   if (values.jsonl) sinks.jsonl = values.jsonl;
@@ -70,6 +79,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     if (values['ws-token'].trim() === '') throw new UsageError('--ws-token: empty token (leave the flag out to run without authentication)');
     ws.token = values['ws-token'];
   }
+  if (values['no-viewer']) ws.viewer = false;
   if (values['kafka-brokers']) kafka.brokers = values['kafka-brokers'].split(',').filter(Boolean);
   if (values['kafka-topic']) kafka.topic = values['kafka-topic'];
   if (values['kafka-status-topic']) kafka.statusTopic = values['kafka-status-topic'];
@@ -86,9 +96,25 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     if (!m) throw new UsageError(`--canvas: "${values.canvas}" is not WIDTHxHEIGHT`);
     f.canvas = [Number(m[1]), Number(m[2])];
   }
+  const post: Record<string, unknown> = {};
+  if (values['min-score'] !== undefined) post.scoreThresh = numFlag('min-score', values['min-score'], 0.3, 0, 0.999999);
+  if (values['max-detections'] !== undefined) post.detectionsPerImage = intFlag('max-detections', values['max-detections'], 100, 1, 10000);
+  if (values.classes !== undefined) post.classes = values.classes.split(',').map((c) => c.trim()).filter(Boolean);
+  if (values['class-agnostic-nms']) post.classAgnosticNms = true;
+  if (Object.keys(post).length) f.postprocess = post;
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
-  return { file: values.config, flags: f };
+  return { file: values.config, flags: f, loop: values.loop ?? false };
+}
+
+/** `--loop`: a file input is read at its native rate, looped by ffmpeg until the run is stopped. */
+export function loopInput<T extends { url: string; live?: boolean }>(input: T): T & { live: true; inputArgs?: string[] } {
+  return isLocalFile(input.url) ? { ...input, live: true, inputArgs: ['-stream_loop', '-1'] } : { ...input, live: true };
+}
+
+function isLocalFile(url: string): boolean {
+  if (url.startsWith('/dev/')) return false; // a camera
+  return /^file:\/\//i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
 /** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
@@ -103,6 +129,7 @@ interface Running {
   sinks: Sink[];
   http: HttpServerHandle | null;
   metrics: Metrics;
+  viewer: Viewer | null;
 }
 
 /** A signal must end the run within this long, flushed or not (a second signal ends it at once). */
@@ -111,13 +138,15 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 interface OpenedSinks {
   sinks: Sink[];
   http: HttpServerHandle | null;
+  viewer: Viewer | null;
   /** Resolves when stdout's reader went away (EPIPE): the run stops, nobody reads its events. */
   stdoutClosed: Promise<void>;
 }
 
-async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean): Promise<OpenedSinks> {
+async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => boolean, streamIds: string[], modelName: () => string | undefined): Promise<OpenedSinks> {
   const sinks: Sink[] = [];
   let http: HttpServerHandle | null = null;
+  let viewer: Viewer | null = null;
   let onStdoutClosed!: () => void;
   const stdoutClosed = new Promise<void>((r) => (onStdoutClosed = r));
   try {
@@ -128,7 +157,7 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
     }
     const ws = cfg.sinks.ws;
     if (ws.port !== null) {
-      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }) });
+      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
       sinks.push(
         createWsSink({
           server: http.server,
@@ -140,7 +169,8 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
           metrics,
         }),
       );
-      process.stderr.write(`websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
+      if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
+      process.stderr.write(`${viewer ? `viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  ` : ''}websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
     }
     const k = cfg.sinks.kafka;
     if (k.brokers.length) {
@@ -151,20 +181,21 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
       process.stderr.write(`kafka ${k.brokers.join(',')} topic ${k.topic} (status: ${k.statusTopic})\n`);
     }
   } catch (e) {
-    await closeSinks(sinks, http);
+    await closeSinks(sinks, http, viewer);
     throw e;
   }
-  return { sinks, http, stdoutClosed };
+  return { sinks, http, viewer, stdoutClosed };
 }
 
-async function closeSinks(sinks: Sink[], http: HttpServerHandle | null): Promise<void> {
+async function closeSinks(sinks: Sink[], http: HttpServerHandle | null, viewer: Viewer | null): Promise<void> {
   await Promise.all(sinks.map((s) => s.close().catch((e: Error) => process.stderr.write(`sink ${s.name}: ${e.message}\n`))));
+  await viewer?.close();
   await http?.close();
 }
 
 async function shutdown(r: Running): Promise<void> {
   await r.pipeline.stop();
-  await closeSinks(r.sinks, r.http);
+  await closeSinks(r.sinks, r.http, r.viewer);
 }
 
 /** What the run lost, one phrase per loss ("kafka: 12 events not delivered"); empty when nothing. */
@@ -182,11 +213,12 @@ export function lostSummary(metrics: Metrics, pipeline: Pipeline, ignoreSinks: s
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { file, flags } = flagsToConfig(argv);
+  const { file, flags, loop } = flagsToConfig(argv);
   const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
-  const modelDir = cfg.model ?? DEMO_MODEL;
+  const modelDir = cfg.model ? await resolveModel(cfg.model) : DEMO_MODEL; // a directory or a zoo name
   if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
-  const inputs = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const given = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const inputs = loop ? given.map(loopInput) : given;
   const seen = new Set<string>();
   const resolved = inputs.map((inp) => {
     let id = inp.id ?? streamIdFromUrl(inp.url);
@@ -197,17 +229,21 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
-  const { sinks, http, stdoutClosed } = await openSinks(cfg, metrics, () => engine !== null);
+  const { sinks, http, viewer, stdoutClosed } = await openSinks(cfg, metrics, () => engine !== null, resolved.map((i) => i.id), () => engine?.model.name);
+  const post = cfg.postprocess;
   let pipeline: Pipeline;
   let canvas: [number, number];
+  let classIds: Set<number> | null;
   try {
     engine = await createEngine({
       modelDir,
       backend: cfg.backend ?? undefined,
       precision: cfg.precision,
       workers: cfg.workers ?? undefined,
+      postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage },
       supervision: { onWorkerDeath: (d) => process.stderr.write(`inference worker ${d.worker} died (${d.reason}); replacing it\n`) },
     });
+    classIds = resolveClasses(post.classes, engine.config.classNames, engine.config.numClasses, post.classes === flags.postprocess?.classes ? '--classes' : 'postprocess.classes');
     canvas = cfg.canvas ?? defaultCanvas(engine);
     pipeline = createPipeline({
       inputs: resolved,
@@ -220,17 +256,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (e) {
     // start-up failed: nothing may keep the process alive (the HTTP listener, a Kafka client)
     await engine?.close();
-    await closeSinks(sinks, http);
+    await closeSinks(sinks, http, viewer);
     throw e;
   }
+  const keep = { minScore: post.scoreThresh, classIds, classAgnosticNms: post.classAgnosticNms ? engine.config.postprocess.nmsThresh : false } as const;
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
   );
   connectPipeline(pipeline, {
     sinks,
     metrics,
     engine,
     maxBatch: cfg.batch.maxBatch,
+    filter: filterEvents(keep),
     observers: [
       {
         next: (e) => {
@@ -238,9 +276,11 @@ export async function runCommand(argv: string[]): Promise<number> {
           if (e.type === 'error') process.stderr.write(`stream ${e.streamId}: ${e.frameNumbers.length} frame(s) lost: ${e.message}\n`);
         },
       },
+      ...(viewer ? [{ next: (e: PipelineEvent) => viewer.onEvent(e) }] : []),
     ],
   });
-  const running: Running = { pipeline, sinks, http, metrics };
+  if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
+  const running: Running = { pipeline, sinks, http, metrics, viewer };
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     if (stopping) return;

@@ -15,6 +15,8 @@ export interface HttpServerOptions {
   port: number;
   metrics: Metrics;
   health: () => HealthReport;
+  /** More routes (the live viewer): returns true when it answered the request. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 export interface HttpServerHandle {
@@ -63,6 +65,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServerOptions): Promise<void> {
+  if (opts.routes?.(req, res)) return;
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (path !== '/metrics' && path !== '/healthz') {
     send(res, 404, 'text/plain; charset=utf-8', `not found: ${path} (try /metrics, /healthz or a WebSocket on /ws)\n`);

@@ -1,4 +1,5 @@
-// The README's first command on its embedded defaults: no --input and no --model runs the bundled demo model
+// The README's first command on its embedded defaults (with the COCO evaluation setting, --min-score 0.05
+// --max-detections 100, instead of the live default 0.3): no --input and no --model runs the bundled demo model
 // on the bundled demo video. Its JSONL output, scored by `retinastream eval` against the video's ground
 // truth, must show real detections (the trained model), not the noise of random weights.
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ describe('retinastream run on its defaults (bundled demo video and model)', () =
 
   it('detects the demo video objects: eval of the JSONL against demo.gt.json', { timeout: 300_000 }, async () => {
     const events = join(tmp.dir, 'events.jsonl');
-    const run = await runCli(['run', '--no-ws', '--jsonl', events, '--status-interval-ms', '0'], { timeoutMs: 240_000 });
+    const run = await runCli(['run', '--no-ws', '--jsonl', events, '--status-interval-ms', '0', '--min-score', '0.05', '--max-detections', '100'], { timeoutMs: 240_000 });
     assert.equal(run.code, 0, run.stderr);
     const ev = await runCli(['eval', '--dataset', join(REPO, 'assets/demo/demo.gt.json'), '--results', events, '--json'], { timeoutMs: 60_000 });
     assert.equal(ev.code, 0, ev.stderr);

@@ -82,7 +82,7 @@ describe('retinastream detect / info', () => {
 
   it('--out writes the image with the boxes drawn on it', { timeout: 120_000 }, async () => {
     const out = join(tmp.dir, 'annotated.png');
-    const r = await runCli(['detect', '--model', model.dir, '--out', out, large]);
+    const r = await runCli(['detect', '--model', model.dir, '--out', out, '--draw-min-score', '0', large]); // the tiny model scores ~0.06
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /large\.png \(320x192\): \d+ detections/);
     const meta = await sharp(out).metadata();
@@ -91,6 +91,11 @@ describe('retinastream detect / info', () => {
     let changed = 0;
     for (let i = 0; i < source.length; i++) if (drawn[i] !== source[i]) changed++;
     assert.ok(changed > 100, `${changed} bytes differ from the source image (boxes drawn)`);
+    // at the default drawing threshold (0.3) none of this model's boxes is drawn
+    const plain = join(tmp.dir, 'plain.png');
+    const d = await runCli(['detect', '--model', model.dir, '--out', plain, large]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.ok((await sharp(plain).removeAlpha().raw().toBuffer()).equals(source), 'nothing drawn below 0.3');
   });
 
   it('info DIR prints the architecture, parameter count and weights hash', { timeout: 120_000 }, async () => {

@@ -1,0 +1,227 @@
+// `--help`/`-h` for every command and subcommand: each flag with its argument, default and meaning.
+// test/cli/help.test.ts checks that every flag a command parses is listed here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config/runConfig.ts';
+
+export interface FlagHelp {
+  /** "--ws-port N" */
+  flag: string;
+  text: string;
+  /** Shown as "(default: ...)". */
+  def?: string;
+}
+
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+  flags: FlagHelp[];
+  notes?: string;
+}
+
+const GLOBAL: FlagHelp[] = [
+  { flag: '--verbose', text: 'print stack traces with errors' },
+  { flag: '-h, --help', text: 'print this help' },
+];
+
+const BACKEND: FlagHelp = { flag: '--backend B', text: 'compute backend: tensorflow-gpu, tensorflow, wasm or cpu (tensorflow: npm run setup:native)', def: 'the first that loads, in that order' };
+const PRECISION: FlagHelp = { flag: '--precision fp32|bf16', text: 'tensorflow backends: bf16 lets oneDNN compute in bfloat16 (CPUs with AMX only; elsewhere it stays fp32)', def: 'fp32' };
+
+export const COMMAND_HELP: Record<string, CommandHelp> = {
+  run: {
+    usage: 'retinastream run [--input [ID=]URL]... [--model DIR|NAME] [--config FILE] [flags]',
+    summary: 'Stream detections: inputs -> ffmpeg -> batches -> RetinaNet -> JSONL / WebSocket / Kafka, with a live viewer at http://HOST:PORT/.',
+    flags: [
+      { flag: '--input [ID=]URL', text: 'a file, rtsp://, http(s)://, rtmp://, udp://, srt:// URL or /dev/videoN; repeatable', def: 'the demo video assets/demo/demo.mp4' },
+      { flag: '--live', text: 'treat the inputs as live: keep the newest frame, drop the rest (files are read at their native rate)' },
+      { flag: '--loop', text: 'play file inputs at their native rate in a loop until Ctrl-C (implies --live)' },
+      { flag: '--model DIR|NAME', text: 'a model directory or a model-zoo name (see `retinastream models list`)', def: 'the demo model models/demo' },
+      BACKEND,
+      PRECISION,
+      { flag: '--config FILE', text: 'a JSON/JSONC file with the keys of config/default.jsonc' },
+      { flag: '--min-score S', text: 'minimum detection score, for every sink (config postprocess.scoreThresh); COCO eval: 0.05', def: '0.3' },
+      { flag: '--classes C,...', text: 'keep only these class names or ids (config postprocess.classes)', def: 'all' },
+      { flag: '--max-detections N', text: 'at most N detections per frame (config postprocess.detectionsPerImage)', def: '100' },
+      { flag: '--class-agnostic-nms', text: 'also suppress overlapping boxes of different classes (IoU > the model NMS threshold)', def: 'off' },
+      { flag: '--jsonl FILE|-', text: 'write events as JSON lines to FILE, or stdout with -', def: '-' },
+      { flag: '--no-jsonl', text: 'no JSONL output' },
+      { flag: '--ws-port N', text: 'HTTP port: viewer /, WebSocket /ws, /metrics, /healthz; 0 picks a free one', def: '8080' },
+      { flag: '--ws-host H', text: 'interface to listen on (0.0.0.0 serves other machines)', def: '127.0.0.1' },
+      { flag: '--ws-token T', text: 'require ?token=T (or Authorization: Bearer T) for the viewer and /ws', def: 'none' },
+      { flag: '--no-ws', text: 'no HTTP server (no viewer, WebSocket, metrics)' },
+      { flag: '--no-viewer', text: 'no live viewer page and no video frames on the HTTP port (config sinks.ws.viewer)' },
+      { flag: '--kafka-brokers H:P,...', text: 'send events to Kafka', def: 'none (Kafka off)' },
+      { flag: '--kafka-topic T', text: 'topic; {stream} is replaced by the stream id', def: 'detections' },
+      { flag: '--kafka-status-topic T', text: 'topic of stream status events', def: 'detections.status' },
+      { flag: '--kafka-buffer N', text: 'events held while the broker is unreachable', def: '10000' },
+      { flag: '--max-batch N', text: 'frames per batch across streams', def: '4' },
+      { flag: '--max-wait-ms MS', text: 'a batch closes this long after its first frame', def: '40' },
+      { flag: '--workers N', text: 'inference worker threads; 0 = main thread', def: 'one per core on wasm/cpu, one on tensorflow' },
+      { flag: '--canvas WxH', text: 'model input size every frame is scaled and padded to (multiples of 32)', def: "from the model's input policy" },
+      { flag: '--status-interval-ms MS', text: 'status line on stderr every MS; 0 disables it', def: '5000' },
+    ],
+    notes:
+      'Environment: RETINASTREAM_MODEL, _BACKEND, _PRECISION, _INPUTS (comma-separated [ID=]URL), _WS_PORT, _KAFKA_BROKERS, _JSONL, _MIN_SCORE.\n' +
+      'Precedence: config/default.jsonc < --config FILE < environment < flags.',
+  },
+  detect: {
+    usage: 'retinastream detect --model DIR|NAME [--json] [--out annotated.jpg] IMAGE...',
+    summary: 'Detect objects in image files; print them, or draw them into an image.',
+    flags: [
+      { flag: '--model DIR|NAME', text: 'a model directory or a model-zoo name (required)' },
+      { flag: '--json', text: 'one JSON line per image: {image, width, height, detections}' },
+      { flag: '--out FILE', text: 'write the (single) image with labelled boxes, highest score on top (.jpg, .png, .webp)' },
+      { flag: '--draw-min-score S', text: 'boxes below S are listed but not drawn', def: '0.3' },
+      { flag: '--score-thresh S', text: 'detection score threshold', def: "the model's (0.05)" },
+      { flag: '--max-detections N', text: 'detections per image', def: "the model's (100)" },
+      BACKEND,
+      PRECISION,
+    ],
+  },
+  convert: {
+    usage: 'retinastream convert --from torchvision|detectron2 FILE -o DIR [--name NAME] [--bn-eps E]',
+    summary: 'Convert a torchvision .pth or detectron2 .pkl RetinaNet checkpoint into a model directory.',
+    flags: [
+      { flag: '--from torchvision|detectron2', text: 'checkpoint format (required)' },
+      { flag: '-o, --out DIR', text: 'output model directory (required)' },
+      { flag: '--name NAME', text: 'model name reported in events', def: "the checkpoint's" },
+      {
+        flag: '--bn-eps E',
+        text: 'frozen-BatchNorm epsilon folded into the convs (model.json backbone.bnEps); a torchvision v1 model you trained yourself: 1e-5',
+        def: 'what the published weights use: torchvision v1 0, v2 and detectron2 1e-5',
+      },
+    ],
+  },
+  info: {
+    usage: 'retinastream info DIR|NAME [--json]',
+    summary: 'Describe a model directory: architecture, classes, input policy, weights hash.',
+    flags: [{ flag: '--json', text: 'print one JSON object' }, BACKEND, PRECISION],
+  },
+  eval: {
+    usage: 'retinastream eval --dataset ANNOTATIONS.json (--results RESULTS.json|EVENTS.jsonl [--stream ID] | --model DIR --images DIR [--batch N]) [--json]',
+    summary: 'COCO box AP (the 12 pycocotools numbers) of a result file, the JSONL of `run`, or a model on a folder of images.',
+    flags: [
+      { flag: '--dataset FILE', text: 'COCO annotations (required)' },
+      { flag: '--results FILE', text: 'COCO results JSON, or the JSONL events of `run` (image id = frame number); use run --min-score 0.05 for AP' },
+      { flag: '--stream ID', text: 'with --results EVENTS.jsonl: only this stream', def: 'the only stream' },
+      { flag: '--model DIR|NAME', text: 'run this model (a directory or a zoo name) on --images instead of reading results' },
+      { flag: '--images DIR', text: 'folder of the dataset images (with --model)' },
+      { flag: '--batch N', text: 'images per forward pass (with --model)', def: '1' },
+      BACKEND,
+      { flag: '--json', text: 'print one JSON object' },
+    ],
+  },
+  train: {
+    usage: 'retinastream train --config FILE.json [--resume] [--iters N] [--out DIR] [--weights-dtype f32|f16]',
+    summary: 'Train a RetinaNet with focal loss on a COCO-format dataset (docs/training.md documents the config).',
+    flags: [
+      { flag: '--config FILE', text: 'training config (required), e.g. config/train/demo.json' },
+      { flag: '--resume', text: "continue from the config's checkpointDir" },
+      { flag: '--iters N', text: 'override the number of iterations' },
+      { flag: '--out DIR', text: 'model directory written at the end', def: "the config's out" },
+      { flag: '--weights-dtype f32|f16', text: 'dtype of the saved weights', def: 'f32' },
+      BACKEND,
+    ],
+  },
+  bench: {
+    usage: 'retinastream bench model|pipeline [flags]',
+    summary: 'Print speed figures (see `retinastream bench model --help`, `retinastream bench pipeline --help`).',
+    flags: [],
+  },
+  'bench model': {
+    usage: 'retinastream bench model [--depth 50] [--size 640x640] [--batch 1] [--iters 3] [--workers N] [--backend B] [--precision P] [--execution graph|eager] [--no-reference] [--json]',
+    summary: "Images/s of our engine against torchvision's eager CPU model, same architecture, input and batch.",
+    flags: [
+      { flag: '--depth 18|34|50|101', text: 'ResNet depth', def: '50' },
+      { flag: '--size HxW', text: 'padded input size (multiples of 32, height <= width)', def: '640x640' },
+      { flag: '--batch N', text: 'images per batch', def: '1' },
+      { flag: '--iters N', text: 'timed batches per worker', def: '3' },
+      { flag: '--workers N', text: 'worker threads', def: 'one per core on wasm/cpu, one on tensorflow' },
+      BACKEND,
+      PRECISION,
+      { flag: '--execution graph|eager', text: 'tensorflow backends: the network as one TensorFlow graph, or op by op', def: 'graph' },
+      { flag: '--no-reference', text: 'skip torchvision' },
+      { flag: '--json', text: 'print one JSON object' },
+    ],
+  },
+  'bench pipeline': {
+    usage: 'retinastream bench pipeline [flags]',
+    summary: 'Speed of the whole pipeline: engine vs end-to-end fps, live latency, WebSocket fan-out, Kafka rate.',
+    flags: [
+      { flag: '--input FILE', text: 'video read by every stream', def: 'assets/demo/demo.mp4' },
+      { flag: '--streams N', text: 'file streams in the throughput run', def: '4' },
+      { flag: '--file-seconds S', text: 'seconds of video per file stream', def: '4' },
+      { flag: '--model DIR', text: 'model directory', def: 'models/demo, else a generated one' },
+      { flag: '--depth 18|34|50|101', text: 'ResNet depth of the generated model', def: '18' },
+      { flag: '--head-convs N', text: 'convs per subnet of the generated model', def: '1' },
+      { flag: '--canvas WxH', text: 'model input canvas', def: '224x128' },
+      { flag: '--decode-threads N', text: 'ffmpeg decoder threads per input', def: '2' },
+      { flag: '--max-batch N', text: 'frames per batch', def: '4' },
+      { flag: '--max-wait-ms MS', text: 'batch wait', def: '40' },
+      { flag: '--workers N', text: 'inference worker threads', def: 'one per core' },
+      BACKEND,
+      { flag: '--engine-batches N', text: 'batches in the engine-only measurement', def: 'max(2 x workers, half the file run\'s batches)' },
+      { flag: '--live-seconds S', text: 'length of the live run; 0 skips it', def: '60' },
+      { flag: '--live-streams N', text: 'live streams (looped input at its native rate)', def: 'enough to offer 1.5x the engine fps' },
+      { flag: '--ws-clients N', text: 'WebSocket clients in the fan-out run; 0 skips it', def: '500' },
+      { flag: '--kafka H:P', text: 'broker for the Kafka run', def: 'the local test broker when its jars are there' },
+      { flag: '--no-kafka', text: 'skip the Kafka run' },
+      { flag: '--kafka-events N', text: 'events sent in the Kafka run', def: '20000' },
+      { flag: '--json', text: 'print one JSON object' },
+    ],
+  },
+  models: {
+    usage: 'retinastream models list|pull [flags]',
+    summary: 'The model zoo: published COCO RetinaNets, downloaded, verified, converted and cached on first use.',
+    flags: [],
+    notes: 'See `retinastream models list --help` and `retinastream models pull --help`.',
+  },
+  'models list': {
+    usage: 'retinastream models list [--json]',
+    summary: 'List the zoo: name, COCO box AP, source, licence, and whether it is cached.',
+    flags: [{ flag: '--json', text: 'one JSON line per model' }],
+    notes: 'Cache: $XDG_CACHE_HOME/retinastream/models, else ~/.cache/retinastream/models (RETINASTREAM_MODELS_DIR overrides).',
+  },
+  'models pull': {
+    usage: 'retinastream models pull NAME | --url URL (--sha256 HEX | --md5 HEX) --from torchvision|detectron2 NAME',
+    summary: 'Download (resuming a partial download), verify the checksum, convert and cache a model; prints its directory.',
+    flags: [
+      { flag: '--url URL', text: 'a custom checkpoint instead of a zoo name' },
+      { flag: '--sha256 HEX', text: 'expected sha256 of the custom checkpoint (a prefix of 8+ hex digits is enough)' },
+      { flag: '--md5 HEX', text: 'expected md5 instead (as detectron2 publishes)' },
+      { flag: '--from torchvision|detectron2', text: 'format of the custom checkpoint' },
+      { flag: '--force', text: 'download and convert again even if cached' },
+    ],
+    notes: 'RETINASTREAM_MODELS_MIRROR=BASE replaces the scheme and host of every official URL (same path).',
+  },
+};
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s + '  ' : s + ' '.repeat(n - s.length);
+}
+
+export function formatHelp(name: string): string {
+  const h = COMMAND_HELP[name];
+  const flags = [...h.flags, ...GLOBAL];
+  const width = Math.min(30, Math.max(...flags.map((f) => f.flag.length)) + 2);
+  const lines = [`usage: ${h.usage}`, '', h.summary, '', 'flags:'];
+  for (const f of flags) lines.push(`  ${pad(f.flag, width)}${f.text}${f.def ? ` (default: ${f.def})` : ''}`);
+  if (h.notes) lines.push('', h.notes);
+  return lines.join('\n') + '\n';
+}
+
+/** True if argv asks for help (before a `--`). */
+export function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** The help key for `retinastream NAME ...rest` ("bench pipeline" for `bench pipeline --help`). */
+export function helpKey(name: string, rest: string[]): string {
+  const sub = rest[0] && !rest[0].startsWith('-') ? `${name} ${rest[0]}` : name;
+  return sub in COMMAND_HELP ? sub : name;
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
