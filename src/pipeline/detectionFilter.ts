@@ -4,6 +4,7 @@
 // more than the IoU threshold is dropped, so one object is not shown under several labels.
 import { map, type OperatorFunction } from 'rxjs';
 import type { Detection, PipelineEvent } from './types.ts';
+import { RetinaStreamError } from '../errors.ts';
 
 export interface DetectionFilterOptions {
   /** Keep detections with score >= minScore (default 0: all). */
@@ -14,8 +15,10 @@ export interface DetectionFilterOptions {
   classAgnosticNms?: number | false;
 }
 
-export class DetectionFilterError extends Error {
-  readonly code = 'RS_ERR_CLASSES';
+export class DetectionFilterError extends RetinaStreamError<'RS_ERR_CLASSES'> {
+  constructor(message: string) {
+    super('RS_ERR_CLASSES', message);
+  }
 }
 
 export function iou(a: Detection['box'], b: Detection['box']): number {
