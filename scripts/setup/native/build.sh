@@ -36,6 +36,11 @@ pkg_dir="$dest/node_modules/@tensorflow/$js_pkg"
 
 log() { echo "native ($variant): $*"; }
 
+if [[ ! -d "$root/node_modules/tsx" || ! -d "$root/node_modules/@tensorflow/tfjs" ]]; then
+  echo "native build: the project's dependencies are not installed (no node_modules/tsx or @tensorflow/tfjs): run npm install (or npm ci) first" >&2
+  exit 1
+fi
+
 if [[ $force == 0 && -f $stamp && "$(cat "$stamp")" == "$want_stamp" ]]; then
   log "already built in ${dest#$root/} ($want_stamp)"
   exit 0
@@ -110,7 +115,6 @@ node -e '
 (cd "$dest" && npm install --silent --ignore-scripts --no-audit --no-fund --omit=dev)
 mkdir -p "$(dirname "$pkg_dir")"
 mv "$unpacked" "$pkg_dir"   # after npm install, which would prune it as extraneous
-[[ -d "$root/node_modules/@tensorflow/tfjs" ]] || log "note: run npm install in the project (it provides @tensorflow/tfjs $TFJS_VERSION)"
 
 # 4. Build the addon. binding.gyp expects deps/include and deps/lib/libtensorflow.so; its RUNPATH is set to
 # the wheel's library folder itself, so that TensorFlow's own $ORIGIN-relative RUNPATH (GPU: nvidia/*) works.
