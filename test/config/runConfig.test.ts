@@ -13,10 +13,10 @@ describe('run config: postprocess and environment', () => {
   });
 
   it('rejects bad postprocess values with the key', () => {
-    assert.throws(() => resolveRunConfig({ flags: { postprocess: { scoreThresh: 1.5 } } }), /^Error: postprocess\.scoreThresh: 1\.5 is not a number in \[0, 1\]$/);
+    assert.throws(() => resolveRunConfig({ flags: { postprocess: { scoreThresh: 1.5 } } }), /^ConfigError: postprocess\.scoreThresh: 1\.5 is not a number in \[0, 1\]$/);
     assert.throws(() => resolveRunConfig({ flags: { postprocess: { classes: 'person' } } }), /postprocess\.classes: "person" is not null or a list of class names and ids/);
     assert.throws(() => resolveRunConfig({ flags: { postprocess: { minScore: 0.5 } } }), /unknown key "postprocess\.minScore"/);
-    assert.throws(() => resolveRunConfig({ flags: { scoreThresh: 0.5 } }), /^Error: flags: unknown key "scoreThresh" \(known: .*postprocess.*\); did you mean "postprocess\.scoreThresh"\?$/);
+    assert.throws(() => resolveRunConfig({ flags: { scoreThresh: 0.5 } }), /^ConfigError: flags: unknown key "scoreThresh" \(known: .*postprocess.*\); did you mean "postprocess\.scoreThresh"\?$/);
   });
 
   it('RETINASTREAM_INPUTS honours ID= and derives ids only when none is given', () => {
@@ -25,10 +25,10 @@ describe('run config: postprocess and environment', () => {
   });
 
   it('a bad number in an environment variable names the variable', () => {
-    assert.throws(() => configFromEnv({ RETINASTREAM_WS_PORT: 'abc' }), /^Error: RETINASTREAM_WS_PORT: "abc" is not an integer in \[0, 65535\]$/);
+    assert.throws(() => configFromEnv({ RETINASTREAM_WS_PORT: 'abc' }), /^ConfigError: RETINASTREAM_WS_PORT: "abc" is not an integer in \[0, 65535\]$/);
     assert.throws(() => configFromEnv({ RETINASTREAM_WS_PORT: '70000' }), /RETINASTREAM_WS_PORT: "70000"/);
     assert.equal(resolveRunConfig({ env: { RETINASTREAM_WS_PORT: '9000' } }).sinks.ws.port, 9000);
-    assert.throws(() => configFromEnv({ RETINASTREAM_MIN_SCORE: 'high' }), /^Error: RETINASTREAM_MIN_SCORE: "high" is not a number in \[0, 1\)$/);
+    assert.throws(() => configFromEnv({ RETINASTREAM_MIN_SCORE: 'high' }), /^ConfigError: RETINASTREAM_MIN_SCORE: "high" is not a number in \[0, 1\)$/);
     assert.equal(resolveRunConfig({ env: { RETINASTREAM_MIN_SCORE: '0.05' } }).postprocess.scoreThresh, 0.05);
   });
 });

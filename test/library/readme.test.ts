@@ -3,7 +3,7 @@
 // repository root with plain node. `import ... from 'retinastream'` goes through package.json's `exports`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../helpers/media.ts';
@@ -45,6 +45,8 @@ describe('README library example', () => {
     mkdirSync(pkg);
     copyFileSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
     for (const d of ['node_modules', 'models', 'assets', 'config', 'schema']) symlinkSync(join(REPO, d), join(pkg, d));
+    // the native TensorFlow build of this checkout (npm run setup:native), which the package finds beside it
+    if (existsSync(join(REPO, '.native'))) symlinkSync(join(REPO, '.native'), join(pkg, '.native'));
     const tsc = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json'), '--outDir', join(pkg, 'dist')], REPO, 240_000);
     assert.equal(tsc.code, 0, tsc.out + tsc.err);
     symlinkSync(pkg, join(app, 'node_modules', 'retinastream'));
