@@ -46,7 +46,7 @@ describe('detection filter', () => {
     const names = ['__background__', 'person', 'car', 'N/A', 'dog'];
     assert.deepEqual([...resolveClasses(['Person', 'dog', '2', 3], names, 5)!].sort(), [1, 2, 3, 4]);
     assert.equal(resolveClasses(null, names, 5), null);
-    assert.throws(() => resolveClasses(['persn'], names, 5), /^Error: --classes: "persn" is not a class of this model \(known: person, car, dog\)$/);
+    assert.throws(() => resolveClasses(['persn'], names, 5), /^DetectionFilterError: --classes: "persn" is not a class of this model \(known: person, car, dog\)$/);
     assert.throws(() => resolveClasses([7], names, 5, 'postprocess.classes'), /postprocess\.classes: class id 7 is out of range \(the model has 5 classes, 0-4\)/);
   });
 });

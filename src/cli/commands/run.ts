@@ -263,6 +263,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.stderr.write(
     `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
   );
+  // the viewer keeps each batch's frames before their events reach it: subscribed ahead of the sinks
+  if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
   connectPipeline(pipeline, {
     sinks,
     metrics,
@@ -279,7 +281,6 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(viewer ? [{ next: (e: PipelineEvent) => viewer.onEvent(e) }] : []),
     ],
   });
-  if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
   const running: Running = { pipeline, sinks, http, metrics, viewer };
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
