@@ -93,10 +93,28 @@ export function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
+type RawSocket = { write(b: Buffer): boolean; writable?: boolean; cork(): void; uncork(): void };
+
 /** What the pre-framed path needs of ws 8's internals: its socket, and a sender with nothing queued. */
 interface WsInternals {
-  _socket?: { write(b: Buffer): boolean; writable?: boolean };
+  _socket?: RawSocket;
   _sender?: { _state?: number; _bufferedBytes?: number };
+}
+
+/**
+ * Writes to each client's socket are corked until the end of the current tick: the events of one batch
+ * are written synchronously one after another, so a client gets them in one writev, not one syscall each.
+ */
+const corked = new Set<RawSocket>();
+function corkUntilNextTick(socket: RawSocket): void {
+  if (corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (corked.size === 1) process.nextTick(uncorkAll);
+}
+function uncorkAll(): void {
+  for (const s of corked) s.uncork();
+  corked.clear();
 }
 
 /**
@@ -106,8 +124,12 @@ interface WsInternals {
  */
 function sendFramed(ws: WebSocket, msg: Framed): void {
   const raw = ws as unknown as WsInternals;
-  if (raw._socket?.writable && raw._sender?._state === 0 && raw._sender._bufferedBytes === 0) raw._socket.write(msg.frame);
-  else ws.send(msg.payload, { binary: false });
+  if (raw._socket?.writable && raw._sender?._state === 0 && raw._sender._bufferedBytes === 0) {
+    corkUntilNextTick(raw._socket);
+    raw._socket.write(msg.frame);
+  } else {
+    ws.send(msg.payload, { binary: false });
+  }
 }
 
 const DEFAULTS = { path: '/ws', maxClients: 1000, maxMessageBytes: 4096, maxBufferedBytes: 1 << 20, pingIntervalMs: 15000, name: 'ws' };
