@@ -1,7 +1,9 @@
 // The pipeline with the WebSocket sink and N local clients subscribed to everything: how long an event
-// takes from the sink's write() to each client's 'message' (clients and server share this process and
-// its cores, so this is an upper bound on what a remote client sees from the server's side).
-import { WebSocket } from 'ws';
+// takes from the sink's write() to each client's 'message'. The clients run in a process of their own
+// (wsClientsProcess.ts) but share the machine's cores, so this is an upper bound on what a remote client
+// sees from the server's side.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../pipeline/http/server.ts';
 import { createMetrics } from '../pipeline/metrics/metrics.ts';
 import { createWsSink } from '../pipeline/sinks/wsSink.ts';
@@ -23,36 +25,20 @@ export interface WsFanoutRunResult {
 }
 
 const key = (streamId: string, frameNumber: number) => `${streamId}\u0000${frameNumber}`;
-const EVENT_ID = /^\{"schemaVersion":1,"type":"detections","streamId":"((?:[^"\\]|\\.)*)","frameNumber":(\d+)/;
 
 export async function runWithWsClients(o: Omit<BenchRunOptions, 'sinks'>, clients: number, settleTimeoutMs = 10_000): Promise<WsFanoutRunResult> {
   const metrics = createMetrics({ defaultMetrics: false });
-  const http = await startHttpServer({ port: 0, metrics, health: () => ({ ready: true, modelLoaded: true, streams: {} }) });
+  const http = await startHttpServer({ port: 0, metrics, health: () => ({ ready: true, modelLoaded: true, streams: {}, degraded: [] }) });
   const ws = createWsSink({ server: http.server, metrics, maxClients: clients + 1 });
-  const sockets: WebSocket[] = [];
+  // the clients run in their own process: decoding their messages must not slow the pipeline they measure
+  const child = forkClients();
   const writtenAt = new Map<string, number>();
-  const latencies: number[] = [];
   try {
-    // in waves, so the accept queue and the handshakes do not time out on a busy machine
-    for (let i = 0; i < clients; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, clients - i) }, () => connect(`ws://127.0.0.1:${http.port}/ws`, sockets)));
-    }
-    for (const s of sockets) {
-      s.on('message', (data) => {
-        const now = performance.now();
-        // only the head of the message names the event: decoding all of it (8 KB x 20k messages/s) would
-        // charge the measuring clients' work to the pipeline, which shares their cores
-        const head = Buffer.isBuffer(data) ? data.toString('utf8', 0, 256) : String(data);
-        const m = EVENT_ID.exec(head);
-        if (!m) return; // status events, notices
-        const t = writtenAt.get(key(JSON.parse(`"${m[1]}"`) as string, Number(m[2])));
-        if (t !== undefined) latencies.push(now - t);
-      });
-    }
+    await ask<{ connected: number }>(child, { connect: `ws://127.0.0.1:${http.port}/ws`, clients }, (m) => 'connected' in m);
     const stamp: Sink = {
       name: 'stamp',
       write(e: PipelineEvent) {
-        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), performance.now());
+        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), performance.timeOrigin + performance.now());
       },
       close: async () => undefined,
       stats: () => ({ written: 0, dropped: 0 }),
@@ -60,23 +46,49 @@ export async function runWithWsClients(o: Omit<BenchRunOptions, 'sinks'>, client
     const run = await runBenchPipeline({ ...o, sinks: [stamp, ws] });
     const expected = run.events * clients;
     const settleBy = performance.now() + settleTimeoutMs;
-    while (latencies.length + ws.stats().dropped < expected && performance.now() < settleBy) await sleep(20);
+    for (;;) {
+      const { received } = await ask<{ received: number }>(child, { report: true }, (m) => typeof m.received === 'number');
+      if (received + ws.stats().dropped >= expected || performance.now() >= settleBy) break;
+      await sleep(50);
+    }
+    const { received } = await ask<{ received: Array<[string, number, number]> }>(child, { close: true }, (m) => Array.isArray(m.received));
+    const latencies: number[] = [];
+    for (const [streamId, frameNumber, at] of received) {
+      const t = writtenAt.get(key(streamId, frameNumber));
+      if (t !== undefined) latencies.push(at - t);
+    }
     return { clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies), run };
   } finally {
-    for (const s of sockets) s.terminate();
+    child.kill();
     await ws.close();
     await http.close();
   }
 }
 
-function connect(url: string, into: WebSocket[]): Promise<void> {
+function forkClients(): ChildProcess {
+  // from TypeScript sources the child needs the tsx loader; from the compiled package it runs as it is
+  const ts = import.meta.url.endsWith('.ts');
+  const url = new URL(ts ? './wsClientsProcess.ts' : './wsClientsProcess.js', import.meta.url);
+  return fork(fileURLToPath(url), [], { execArgv: ts ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Sends `msg` to the clients' process and resolves with its first reply that `is` accepts. */
+function ask<T>(child: ChildProcess, msg: object, is: (m: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
-    const s = new WebSocket(url);
-    s.once('message', () => {
-      into.push(s);
-      resolve();
-    }); // the hello frame
-    s.once('error', (err) => reject(new BenchError('RS_ERR_BENCH_WS', `bench pipeline: WebSocket client could not connect to ${url}: ${err.message}`)));
+    const onMessage = (m: Record<string, unknown>) => {
+      if (typeof m.error === 'string') return done(new BenchError('RS_ERR_BENCH_WS', `bench pipeline: WebSocket clients could not connect: ${m.error}`));
+      if (is(m)) done(null, m as T);
+    };
+    const onExit = (code: number | null) => done(new BenchError('RS_ERR_BENCH_WS', `bench pipeline: the WebSocket clients' process exited (${code})`));
+    const done = (e: Error | null, v?: T) => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (e) reject(e);
+      else resolve(v!);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send(msg);
   });
 }
 

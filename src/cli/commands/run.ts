@@ -126,6 +126,7 @@ export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number,
 
 interface Running {
   pipeline: Pipeline;
+  engine: InferenceEngine;
   sinks: Sink[];
   http: HttpServerHandle | null;
   metrics: Metrics;
@@ -193,8 +194,14 @@ async function closeSinks(sinks: Sink[], http: HttpServerHandle | null, viewer: 
   await http?.close();
 }
 
+/** In-flight batches get this long to finish after the sources stopped; then they are abandoned (reported lost). */
+const FINISH_BATCHES_MS = 5_000;
+
 async function shutdown(r: Running): Promise<void> {
-  await r.pipeline.stop();
+  const stopped = r.pipeline.stop();
+  const late = setTimeout(() => void r.engine.close(), FINISH_BATCHES_MS);
+  await stopped;
+  clearTimeout(late);
   await closeSinks(r.sinks, r.http, r.viewer);
 }
 
@@ -281,7 +288,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(viewer ? [{ next: (e: PipelineEvent) => viewer.onEvent(e) }] : []),
     ],
   });
-  const running: Running = { pipeline, sinks, http, metrics, viewer };
+  const running: Running = { pipeline, engine, sinks, http, metrics, viewer };
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     if (stopping) return;

@@ -32,6 +32,13 @@ export class BatchFailedError extends RetinaStreamError<'RS_ERR_BATCH_FAILED'> {
   }
 }
 
+/** The pool was closed (the run is stopping) while the batch was in flight or waiting: its frames are lost, not failed. */
+export class BatchAbandonedError extends RetinaStreamError<'RS_ERR_BATCH_ABANDONED'> {
+  constructor(message: string) {
+    super('RS_ERR_BATCH_ABANDONED', message);
+  }
+}
+
 export interface PoolOptions {
   backend?: string;
   /** 'fp32' | 'bf16' (tensorflow backends). */
@@ -226,7 +233,7 @@ export class DetectorPool {
   async detectCanvases(batch: CanvasBatch): Promise<Detection[][]> {
     for (;;) {
       if (this.failure) throw this.failure;
-      if (this.closing) throw new WorkersFailedError('inference workers are closed');
+      if (this.closing) throw new BatchAbandonedError(`inference workers are closed; a batch of ${batch.count} frame(s) was not run`);
       const live = this.slots.map((s, i) => [s, i] as const).filter(([s]) => s.worker !== null);
       if (live.length) {
         const [slot, i] = live.reduce((a, b) => (b[0].busy < a[0].busy ? b : a));
@@ -246,11 +253,12 @@ export class DetectorPool {
     });
   }
 
+  /** Terminates the workers; batches in flight are rejected with BatchAbandonedError (or the pool's failure). */
   async close(): Promise<void> {
     this.closing = true;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      p.reject(this.failure ?? new WorkersFailedError('inference workers closed with the batch in flight'));
+      p.reject(this.failure ?? new BatchAbandonedError(`the run stopped with a batch of ${p.frames} frame(s) in flight`));
     }
     this.wake();
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));

@@ -40,7 +40,7 @@ export function formatStatusLine(snapshot: MetricsSnapshot): string {
 
 function formatStream(s: StreamSnapshot): string {
   const lat = s.latency ? ` lat ${Math.round(s.latency.p50)}/${Math.round(s.latency.p95)}/${Math.round(s.latency.p99)} ms` : '';
-  const drop = s.framesDropped ? ` drop ${s.framesDropped}` : '';
+  const drop = (s.framesDropped ? ` drop ${s.framesDropped}` : '') + (s.framesLost ? ` lost ${s.framesLost}` : '');
   if (s.totalFrames !== null) {
     return `${s.streamId} ${formatProgressBar(s.eventsEmitted, s.totalFrames, s.e2eFps)}${lat}${drop}`;
   }

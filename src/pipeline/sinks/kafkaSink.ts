@@ -310,7 +310,7 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
       }
       let entry: Entry;
       try {
-        const topic = event.type === 'status' ? statusTopic(event.streamId) : detectionTopic(event.streamId);
+        const topic = event.type === 'detections' ? detectionTopic(event.streamId) : statusTopic(event.streamId); // status and error events
         entry = { topic, key: event.streamId, value: JSON.stringify(event), sent: false };
       } catch {
         dropped++;

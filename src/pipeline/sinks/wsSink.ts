@@ -69,6 +69,69 @@ interface Group {
   clients: Set<Client>;
 }
 
+/** A message serialized and framed once, then written as-is to every client that gets it. */
+interface Framed {
+  payload: Buffer;
+  frame: Buffer;
+}
+
+/** An unmasked, final text frame (RFC 6455, 5.2) around `payload`; server frames are never masked. */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (n < 126) frame[1] = n;
+  else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, head);
+  return frame;
+}
+
+type RawSocket = { write(b: Buffer): boolean; writable?: boolean; cork(): void; uncork(): void };
+
+/** What the pre-framed path needs of ws 8's internals: its socket, and a sender with nothing queued. */
+interface WsInternals {
+  _socket?: RawSocket;
+  _sender?: { _state?: number; _bufferedBytes?: number };
+}
+
+/**
+ * Writes to each client's socket are corked until the end of the current tick: the events of one batch
+ * are written synchronously one after another, so a client gets them in one writev, not one syscall each.
+ */
+const corked = new Set<RawSocket>();
+function corkUntilNextTick(socket: RawSocket): void {
+  if (corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (corked.size === 1) process.nextTick(uncorkAll);
+}
+function uncorkAll(): void {
+  for (const s of corked) s.uncork();
+  corked.clear();
+}
+
+/**
+ * One socket write of the frame built once for all clients, instead of ws.send() framing it again per
+ * client. Only when ws would write at once itself (no compression: perMessageDeflate is off here;
+ * nothing queued in its sender), so order and bufferedAmount stay ws's own; else ws.send().
+ */
+function sendFramed(ws: WebSocket, msg: Framed): void {
+  const raw = ws as unknown as WsInternals;
+  if (raw._socket?.writable && raw._sender?._state === 0 && raw._sender._bufferedBytes === 0) {
+    corkUntilNextTick(raw._socket);
+    raw._socket.write(msg.frame);
+  } else {
+    ws.send(msg.payload, { binary: false });
+  }
+}
+
 const DEFAULTS = { path: '/ws', maxClients: 1000, maxMessageBytes: 4096, maxBufferedBytes: 1 << 20, pingIntervalMs: 15000, name: 'ws' };
 const CLOSE_WAIT_MS = 2000;
 
@@ -117,10 +180,10 @@ export function createWsSink(options: WsSinkOptions): WsSink {
     client.ws.send(JSON.stringify(frame));
   }
 
-  function deliver(client: Client, data: Buffer): void {
+  function deliver(client: Client, msg: Framed): void {
     const ws = client.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount + data.length > opts.maxBufferedBytes) {
+    if (ws.bufferedAmount + msg.frame.length > opts.maxBufferedBytes) {
       client.dropped++;
       counts.dropped++;
       return;
@@ -130,13 +193,14 @@ export function createWsSink(options: WsSinkOptions): WsSink {
       client.dropped = 0;
       counts.notices++;
     }
-    ws.send(data, { binary: false });
+    sendFramed(ws, msg);
     counts.written++;
   }
 
-  function serialize(event: PipelineEvent): Buffer {
+  function serialize(event: PipelineEvent): Framed {
     counts.serializations++;
-    return Buffer.from(JSON.stringify(event));
+    const payload = Buffer.from(JSON.stringify(event));
+    return { payload, frame: textFrame(payload) };
   }
 
   function onMessage(client: Client, data: WebSocket.RawData, isBinary: boolean): void {
@@ -241,11 +305,11 @@ export function createWsSink(options: WsSinkOptions): WsSink {
       if (closed) return;
       try {
         counts.events++;
-        let whole: Buffer | undefined;
-        const byFilter = new Map<string, Buffer>();
+        let whole: Framed | undefined;
+        const byFilter = new Map<string, Framed>();
         for (const group of groups.values()) {
           if (!wantsStream(group.sub, event.streamId)) continue;
-          let data: Buffer;
+          let data: Framed;
           if (event.type === 'detections') {
             let cached = byFilter.get(group.detectionKey);
             if (!cached) {

@@ -82,6 +82,23 @@ describe('retinastream run: exits', () => {
     assert.match(r.stderr, /^retinastream: events were lost: kafka: 15 events not delivered$/m);
   });
 
+  it('a batch that throws (out of memory at a 4096x4096 canvas) is reported and the run goes on; SIGTERM then ends it within seconds, flushing sinks', { timeout: 180_000 }, async () => {
+    const cli = startCli(['run', '--model', model, '--input', `cam=${clip}`, '--canvas', '4096x4096', '--max-batch', '4', '--workers', '1', '--no-ws', '--jsonl', '-', '--status-interval-ms', '0'], { timeoutMs: 150_000 });
+    await cli.waitForStdout(/"type":"error"/, 120_000);
+    const signalledAt = Date.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.signal, null, r.stderr);
+    assert.ok(Date.now() - signalledAt < 15_000, `ended ${Date.now() - signalledAt} ms after SIGTERM`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    const errors = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'error');
+    assert.equal(errors[0].code, 'RS_ERR_BATCH_FAILED');
+    assert.match(errors[0].message, /inference of a batch of \d frame\(s\) failed: /);
+    const lost = errors.reduce((n: number, e: { frameNumbers: number[] }) => n + e.frameNumbers.length, 0);
+    assert.match(r.stderr, new RegExp(`^retinastream: events were lost: stream cam: ${lost} frames lost to failed batches$`, 'm'), 'every lost frame is in an error event that reached the sink');
+  });
+
   it('run | head -3: stops when the reader of stdout goes away (EPIPE), exit 0', { timeout: 120_000 }, async () => {
     const cli = startCli(['run', '--model', model, '--input', `live=${long}`, '--live', '--no-ws', '--jsonl', '-', '--workers', '1', '--status-interval-ms', '0'], { timeoutMs: 90_000 });
     await cli.waitForStdout(/(.*\n){3}/, 60_000);

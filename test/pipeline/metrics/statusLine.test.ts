@@ -35,10 +35,11 @@ test('status line: one part per stream (progress bar for files), then batches an
     t += 100;
   }
   metrics.framesDropped('cam1', 2);
+  metrics.observeEvent({ schemaVersion: 1, type: 'error', streamId: 'cam1', code: 'RS_ERR_WORKER_DIED', message: 'worker died', frameNumbers: [7, 8, 9], time: '' });
   metrics.watchSink({ name: 'ws', write() {}, close: async () => {}, stats: () => ({ written: 7, dropped: 1, clients: 2 }) });
   assert.equal(
     formatStatusLine(metrics.snapshot()),
-    'cam1 live 10.0/10.0/10.0 fps lat 109/118/119 ms drop 2 | clip [#####.....] 50% 5/10 frames 2.5 fps lat 50/50/50 ms' +
+    'cam1 live 10.0/10.0/10.0 fps lat 109/118/119 ms drop 2 lost 3 | clip [#####.....] 50% 5/10 frames 2.5 fps lat 50/50/50 ms' +
       ' | batch 1.0/2 20 ms | ws 2 clients 7 sent 1 dropped',
   );
   assert.equal(formatStatusLine(createMetrics({ defaultMetrics: false }).snapshot()), 'no streams yet');
