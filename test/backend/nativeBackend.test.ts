@@ -85,6 +85,16 @@ describe('native backend', { skip: nativeSkip() }, () => {
     assert.match(json.described as string, /bf16/);
   });
 
+  it('the worker threads run at the precision asked for (it reaches them, and their backend line says so)', () => {
+    const { json } = runSnippet(
+      `const { createEngine } = await import('./src/model/engine.ts');
+       const engine = await createEngine({ modelDir: 'models/demo', backend: 'tensorflow', precision: 'bf16', workers: 2 });
+       console.log(JSON.stringify({ description: engine.description }));
+       await engine.close();`,
+    );
+    assert.match(json.description as string, /^tensorflow 2\.21\.0 \(CPU, oneDNN, bf16, .* x2 worker threads$/);
+  });
+
   it('bf16 reaches oneDNN: its primitives carry the bf16 fpmath attribute (fp32 ones do not)', () => {
     const probe = (precision: string) =>
       spawnSync(process.execPath, ['--import', 'tsx', '-e', `const { selectBackend } = await import('./src/backend/select.ts'); await selectBackend('tensorflow', { precision: '${precision}' });`], {
@@ -132,7 +142,7 @@ describe('native backend', { skip: nativeSkip() }, () => {
       const inThread = await maxLag(() => detector.detectCanvases(batch()));
       console.log(JSON.stringify({ description: engine.description, worker, inThread }));`);
     const { description, worker, inThread } = json as { description: string; worker: { worst: number; took: number }; inThread: { worst: number; took: number } };
-    assert.match(description, /^tensorflow 2\.21\.0 .* x1 worker thread$/);
+    assert.match(description, /^tensorflow 2\.21\.0 .* x\d+ worker threads?$/);
     // in this thread the loop stops for about a whole forward pass; with the worker it keeps ticking
     assert.ok(inThread.worst > inThread.took / 2, `in-thread control: worst gap ${inThread.worst} ms of ${inThread.took} ms`);
     assert.ok(worker.worst < worker.took / 4, `worker: worst event-loop gap ${worker.worst.toFixed(0)} ms during a ${worker.took.toFixed(0)} ms forward pass`);

@@ -3,7 +3,7 @@
 //   bench pipeline: see pipelineBench.ts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePrecision, type Precision } from '../../backend/precision.ts';
 import { describeBackend, selectBackend } from '../../backend/select.ts';
@@ -140,8 +140,7 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
   const iters = intFlag('iters', values.iters, 3, 1, 1000);
   const precision = parsePrecision(values.precision);
   if (values.execution !== undefined && values.execution !== 'graph' && values.execution !== 'eager') throw new UsageError(`--execution: "${values.execution}" is not graph or eager`);
-  const native = (values.backend ?? process.env.RETINASTREAM_BACKEND ?? '').startsWith('tensorflow');
-  const workers = intFlag('workers', values.workers, native ? 1 : DetectorPool.defaultSize(), 1, 64);
+  const workers = intFlag('workers', values.workers, DetectorPool.defaultSize(), 1, 64);
   const ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend, precision, execution: values.execution as 'graph' | 'eager' | undefined });
   const lines = [
     `retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.execution} execution, ${ours.workers} worker thread(s))`,
@@ -150,7 +149,8 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
   let ratio: number | null = null;
   let tv: Record<string, unknown> | null = null;
   if (!values['no-reference']) {
-    tv = benchTorchvision({ depth, height, width, batch, iters, threads: workers });
+    // torchvision gets every core, as our engine uses every core (TensorFlow's pools, or one wasm worker per core)
+    tv = benchTorchvision({ depth, height, width, batch, iters, threads: availableParallelism() });
     ratio = ours.images_per_s / (tv.images_per_s as number);
     lines.push(`torchvision   R-${depth}-FPN ${height}x${width} batch ${batch}: ${(tv.images_per_s as number).toFixed(3)} images/s (torch ${tv.torch}, ${tv.threads} threads, eager CPU)`);
     lines.push(`ratio (ours / torchvision): ${ratio.toFixed(2)}x`);

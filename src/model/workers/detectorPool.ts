@@ -103,8 +103,8 @@ export class DetectorPool {
     // From TypeScript sources (tsx), the worker needs the loader registered first (bootstrap.mjs);
     // from the compiled package (npm run build), the compiled worker runs as it is.
     const url = import.meta.url.endsWith('.ts') ? new URL('./bootstrap.mjs', import.meta.url) : new URL('./detectorWorker.js', import.meta.url);
-    const { backend, postprocess, expectedHash } = opts;
-    return new Worker(url, { workerData: { modelDir, backend, postprocess, expectedHash } });
+    const { backend, precision, execution, postprocess, expectedHash } = opts;
+    return new Worker(url, { workerData: { modelDir, backend, precision, execution, postprocess, expectedHash } });
   }
 
   private static ready(w: Worker): Promise<BackendChoice> {
