@@ -61,7 +61,7 @@ async function importWithoutCrashHandlers(pkg: string): Promise<void> {
 }
 
 async function activate(name: BackendName, notes: string[], precision: Precision): Promise<boolean> {
-  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+  if (isNative(name)) {
     const why = tryNative(name === 'tensorflow-gpu', precision);
     if (why) {
       notes.push(why);

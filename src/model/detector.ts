@@ -112,7 +112,7 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const config: ModelConfig = { ...loaded.config, postprocess: { ...loaded.config.postprocess, ...opts.postprocess } };
   const params = buildParams(loaded.weights, config.backbone.bnEps);
   const net = new RetinaNet(config, params);
-  const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+  const native = backend.native !== undefined; // a tensorflow backend
   const execution = opts.execution ?? (process.env.RETINASTREAM_EXECUTION as 'graph' | 'eager' | undefined) ?? (native ? 'graph' : 'eager');
   if (execution !== 'graph' && execution !== 'eager') throw new RetinaStreamError('RS_ERR_EXECUTION', `RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`);
   if (execution === 'graph') {

@@ -55,12 +55,12 @@ export function inThreadEngine(d: Detector): InferenceEngine {
 
 export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
   const backend = await selectBackend(o.backend, { precision: o.precision });
-  const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
   const workers = o.workers ?? (backend.native?.usingGpu ? 1 : availableParallelism());
   if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, precision: o.precision, postprocess: o.postprocess }));
   const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
   const pool = await DetectorPool.create(o.modelDir, workers, {
     backend: backend.name,
+    precision: backend.precision,
     postprocess: o.postprocess as Record<string, number> | undefined,
     expectedHash: loaded.hash,
     ...o.supervision,

@@ -88,11 +88,19 @@ describe('native backend', { skip: nativeSkip() }, () => {
   it('the worker threads run at the precision asked for (it reaches them, and their backend line says so)', () => {
     const { json } = runSnippet(
       `const { createEngine } = await import('./src/model/engine.ts');
+       const { DetectorPool } = await import('./src/model/workers/detectorPool.ts');
+       const { describeBackend } = await import('./src/backend/select.ts');
        const engine = await createEngine({ modelDir: 'models/demo', backend: 'tensorflow', precision: 'bf16', workers: 2 });
-       console.log(JSON.stringify({ description: engine.description }));
-       await engine.close();`,
+       const description = engine.description;
+       await engine.close();
+       // what a worker itself reports (the engine's description is the main thread's)
+       const pool = await DetectorPool.create('models/demo', 1, { backend: 'tensorflow', precision: 'bf16' });
+       const worker = describeBackend(pool.backend);
+       await pool.close();
+       console.log(JSON.stringify({ description, worker }));`,
     );
     assert.match(json.description as string, /^tensorflow 2\.21\.0 \(CPU, oneDNN, bf16, .* x2 worker threads$/);
+    assert.match(json.worker as string, /^tensorflow 2\.21\.0 \(CPU, oneDNN, bf16, /);
   });
 
   it('bf16 reaches oneDNN: its primitives carry the bf16 fpmath attribute (fp32 ones do not)', () => {
