@@ -3,13 +3,13 @@
 // one `npm run setup:native` builds from PyPI's TensorFlow wheel into .native/cpu or .native/gpu (or
 // $RETINASTREAM_NATIVE_DIR). Loading registers the 'tensorflow' backend with this project's tfjs-core.
 //
-// Environment read by TensorFlow when the library loads, so set here before it does (and only if unset):
-// TF_CPP_MIN_LOG_LEVEL=2 (no start-up banner). The precision (oneDNN's fpmath mode) is set by precision.ts.
+// TF_CPP_MIN_LOG_LEVEL=2 (only if unset) keeps TensorFlow's info logs quiet once it runs; the notices it prints
+// while loading are muted by the stdio guard. The precision (oneDNN's fpmath mode) is set by precision.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../projectRoot.ts';
 
 export interface NativeAddon {
   /** Where it was loaded from. */
@@ -29,18 +29,6 @@ interface Binding {
 
 let loaded: NativeAddon | null = null;
 
-/** The project root: the nearest folder above this file with a package.json named retinastream. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'retinastream') return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
-
 interface StdioGuard {
   mute(): void;
   unmute(): void;
@@ -51,7 +39,7 @@ interface StdioGuard {
  * notices from static initializers as it loads, before any log setting applies. Absent: nothing is muted.
  */
 function stdioGuard(pkgJson: string): StdioGuard | null {
-  const root = projectRoot();
+  const root = PROJECT_ROOT;
   const places = [join(dirname(pkgJson), '..', '..', '..', 'stdio_guard.node'), join(root, '.native', 'cpu', 'stdio_guard.node'), join(root, '.native', 'gpu', 'stdio_guard.node')];
   const file = places.find((f) => existsSync(f));
   if (!file) return null;
@@ -70,7 +58,7 @@ function hasAddon(pkgDir: string): boolean {
 /** Folders where a tfjs-node package may be, in the order tried. */
 function candidates(gpu: boolean): { pkgJson: string; source: NativeAddon['source'] }[] {
   const name = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  const root = projectRoot();
+  const root = PROJECT_ROOT;
   const out: { pkgJson: string; source: NativeAddon['source'] }[] = [];
   try {
     out.push({ pkgJson: createRequire(join(root, 'package.json')).resolve(`${name}/package.json`), source: 'stock' });
@@ -129,9 +117,4 @@ export function loadNativeAddon(gpu: boolean): NativeAddon | string {
     }
   }
   return notes.join('; ');
-}
-
-/** The addon loaded in this thread, if any. */
-export function nativeAddon(): NativeAddon | null {
-  return loaded;
 }

@@ -2,13 +2,13 @@
 // validated against the defaults' shape: unknown keys, wrong types, bad URLs and numbers out of range are
 // reported with the key path and what was expected.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { unsupportedScheme } from '../pipeline/ingest/ffmpegArgs.ts';
 import type { PipelineInput } from '../pipeline/types.ts';
 import { parseInputArg } from '../pipeline/ingest/inputArg.ts';
 import { parseJsonc } from './jsonc.ts';
 import { RetinaStreamError } from '../errors.ts';
+import { PROJECT_ROOT } from '../projectRoot.ts';
 
 /** An input as a config file gives it: a PipelineInput whose id may be left out (it then comes from the URL). */
 export type InputConfig = Omit<PipelineInput, 'id'> & { id?: string };
@@ -44,7 +44,7 @@ export class ConfigError extends RetinaStreamError<'RS_ERR_CONFIG'> {
   }
 }
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PROJECT_ROOT };
 export const DEFAULTS_FILE = join(PROJECT_ROOT, 'config', 'default.jsonc');
 
 export function loadDefaults(): RunConfig {
