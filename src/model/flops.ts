@@ -4,8 +4,8 @@ import type { ModelConfig } from './config.ts';
 import { fpnForward } from './fpn.ts';
 import { BOX_SUBNET, CLASS_SUBNET, subnetForward } from './head.ts';
 import type { NetOps } from './netOps.ts';
-import type { Params } from './params.ts';
 import { resnetForward } from './resnet.ts';
+import { parameterShapes } from './shapes.ts';
 
 interface Shape {
   h: number;
@@ -13,11 +13,12 @@ interface Shape {
   c: number;
 }
 
-/** MACs of the forward pass on one image of height x width (already padded). */
-export function forwardMacs(config: ModelConfig, params: Pick<Params, 'get' | 'has'>, height: number, width: number): number {
+/** MACs of the forward pass on one image of height x width (already padded), from the config's parameter shapes. */
+export function forwardMacs(config: ModelConfig, height: number, width: number): number {
+  const shapes = parameterShapes(config); // canonical (PyTorch) layout: conv weights OIHW
   let macs = 0;
   const conv = (x: Shape, param: string, stride: number): Shape => {
-    const [k, , cin, cout] = params.get(`${param}.weight`).shape; // HWIO
+    const [cout, cin, k] = shapes.get(`${param}.weight`)!;
     const pad = (k - 1) >> 1;
     const out = { h: Math.floor((x.h + 2 * pad - k) / stride) + 1, w: Math.floor((x.w + 2 * pad - k) / stride) + 1, c: cout };
     macs += out.h * out.w * cout * cin * k * k;
@@ -31,7 +32,7 @@ export function forwardMacs(config: ModelConfig, params: Pick<Params, 'get' | 'h
     maxPool3x3s2: (x) => ({ h: Math.floor((x.h - 1) / 2) + 1, w: Math.floor((x.w - 1) / 2) + 1, c: x.c }),
     upsampleTo: (x, like) => ({ h: like.h, w: like.w, c: x.c }),
     groupNorm: (x) => x,
-    has: (name) => params.has(name),
+    has: (name) => shapes.has(name),
     scope: (f) => f(),
     release: () => undefined,
   };

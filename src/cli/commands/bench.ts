@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { parsePrecision, type Precision } from '../../backend/precision.ts';
 import { describeBackend, selectBackend } from '../../backend/select.ts';
 import { forwardMacs } from '../../model/flops.ts';
-import type { Params } from '../../model/params.ts';
 import { defaultModelConfig, type Depth } from '../../model/config.ts';
 import { createDetector, type CanvasBatch } from '../../model/detector.ts';
 import { initWeights } from '../../model/init.ts';
@@ -48,11 +47,6 @@ async function matmulPeak(): Promise<number> {
   return (2 * n ** 3) / (best / 1000) / 1e9;
 }
 
-/** OIHW (checkpoint layout) -> HWIO (the layout forwardMacs reads, as Params holds it). */
-function hwio(shape: number[]): number[] {
-  return shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : shape;
-}
-
 function canvasBatch(n: number, h: number, w: number, seed = 1): CanvasBatch {
   const data = new Uint8Array(n * h * w * 3);
   let s = seed;
@@ -75,11 +69,9 @@ export async function benchOurs(o: {
   const dir = mkdtempSync(join(tmpdir(), 'rs-bench-'));
   try {
     const cfg = defaultModelConfig({ name: `bench_r${o.depth}`, backbone: { depth: o.depth }, input: { minSize: Math.min(o.height, o.width), maxSize: Math.max(o.height, o.width) } });
-    const weights = initWeights(cfg, 0);
-    await saveModelDir(dir, cfg, weights);
+    await saveModelDir(dir, cfg, initWeights(cfg, 0));
     const choice = await selectBackend(o.backend, { precision: o.precision }); // in this thread first: precision is set as TensorFlow loads
-    const shapes = { get: (n: string) => ({ shape: hwio(weights.get(n)!.shape) }), has: (n: string) => weights.has(n) };
-    const gmacs = forwardMacs(cfg, shapes as unknown as Params, o.height, o.width) / 1e9;
+    const gmacs = forwardMacs(cfg, o.height, o.width) / 1e9;
     const make = () => canvasBatch(o.batch, o.height, o.width);
     let result: ModelBenchResult & { backend: string };
     if (o.workers <= 1) {

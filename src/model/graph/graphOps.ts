@@ -36,22 +36,22 @@ export function graphOps(g: GraphBuilder, p: Params): NetOps<Ref> {
    * convolution with post-ops (its graph optimizer would fuse only some of the separate ops).
    */
   const fusedConv = (x: Ref, param: string, stride: number, fusedOps: string[], residual?: Ref): Ref => {
-      const pad = (p.get(`${param}.weight`).shape[0] - 1) >> 1;
-      const args = residual ? [weight(`${param}.bias`), residual] : [weight(`${param}.bias`)];
-      return g.node('_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
-        T,
-        num_args: { i: args.length },
-        TArgs: { types: args.map(() => DT_FLOAT) },
-        fused_ops: { strings: fusedOps },
-        strides: { ints: [1, stride, stride, 1] },
-        padding: { s: 'EXPLICIT' },
-        explicit_paddings: { ints: [0, 0, pad, pad, pad, pad, 0, 0] },
-        data_format: NHWC,
-        dilations: { ints: [1, 1, 1, 1] },
-        use_cudnn_on_gpu: { b: true },
-        epsilon: { f: 0.0001 },
-        leakyrelu_alpha: { f: 0.2 },
-      });
+    const pad = (p.get(`${param}.weight`).shape[0] - 1) >> 1;
+    const args = residual ? [weight(`${param}.bias`), residual] : [weight(`${param}.bias`)];
+    return g.node('_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
+      T,
+      num_args: { i: args.length },
+      TArgs: { types: args.map(() => DT_FLOAT) },
+      fused_ops: { strings: fusedOps },
+      strides: { ints: [1, stride, stride, 1] },
+      padding: { s: 'EXPLICIT' },
+      explicit_paddings: { ints: [0, 0, pad, pad, pad, pad, 0, 0] },
+      data_format: NHWC,
+      dilations: { ints: [1, 1, 1, 1] },
+      use_cudnn_on_gpu: { b: true },
+      epsilon: { f: 0.0001 },
+      leakyrelu_alpha: { f: 0.2 },
+    });
   };
   return {
     conv: (x, param, stride, relu) => fusedConv(x, param, stride, relu ? ['BiasAdd', 'Relu'] : ['BiasAdd']),
