@@ -27,6 +27,7 @@ const BOTH_BACKENDS = [
 const NOT_UNIT = {
   'test/pipeline/sinks/kafkaSink.test.ts': 'starts real Kafka brokers (jars from scripts/setup/kafka.sh)',
   'test/model/torchvisionParity.test.ts': 'runs torchvision (Python)',
+  'test/model/torchvisionParityBf16.test.ts': 'runs torchvision (Python)',
   'test/eval/pycocotoolsLive.test.ts': 'runs pycocotools (Python)',
   'test/pipeline/ingest/streamSource.rtsp.test.ts': 'starts a GStreamer RTSP server',
   'test/cli/commands/demoRun.test.ts': 'the whole demo video through the demo model',

@@ -1,8 +1,10 @@
-// Compute precision on the TensorFlow backend: fp32 (default), or bf16 through oneDNN's fpmath mode, which lets
-// oneDNN's convolutions and matmuls take float32 tensors and compute in bfloat16 where the CPU has the
-// instructions for it (AMX). oneDNN reads ONEDNN_DEFAULT_FPMATH_MODE once, when it creates its first primitive,
-// so the variable is set before TensorFlow loads and removed again after a first convolution: child processes
-// (ffmpeg, the torchvision reference, whose PyTorch also uses oneDNN) never inherit it.
+// Compute precision on the TensorFlow backend: fp32 (default), or bf16. With graph execution (the default) bf16
+// writes the network in bfloat16 (graph/graphModel.ts): oneDNN's bf16 kernels, twice fp32's multiply rate on CPUs
+// with AVX512_BF16 or AMX. Eager execution gets bf16 from oneDNN's fpmath mode, which lets convolutions and
+// matmuls take float32 tensors and compute in bfloat16, but only on CPUs with AMX. oneDNN reads
+// ONEDNN_DEFAULT_FPMATH_MODE once, when it creates its first primitive, so the variable is set before TensorFlow
+// loads and removed again after a first convolution: child processes (ffmpeg, the torchvision reference, whose
+// PyTorch also uses oneDNN) never inherit it.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
@@ -20,13 +22,16 @@ export function parsePrecision(v: string | undefined, what = '--precision'): Pre
   return v as Precision;
 }
 
-/** CPU flags (Linux): whether oneDNN can compute float32 tensors in bfloat16 (it does so only with AMX). */
-export function cpuHasAmxBf16(): boolean {
+/** The CPU's bfloat16 instructions (Linux /proc/cpuinfo): AMX, AVX512_BF16 (dot products only), or none. */
+export function cpuBf16(): 'amx' | 'avx512_bf16' | null {
+  let flags = '';
   try {
-    return /\bamx_bf16\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    flags = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
-    return false;
+    return null;
   }
+  if (/\bamx_bf16\b/.test(flags)) return 'amx';
+  return /\bavx512_bf16\b/.test(flags) ? 'avx512_bf16' : null;
 }
 
 /** Before TensorFlow loads (main thread): set oneDNN's fpmath mode for the precision asked for. */

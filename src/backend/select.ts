@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon, type NativeAddon } from './nativeAddon.ts';
 import { registerTensorflowKernels } from './tensorflowKernels.ts';
-import { cpuHasAmxBf16, parsePrecision, sealPrecision, setPrecisionBeforeLoad, type Precision } from './precision.ts';
+import { cpuBf16, parsePrecision, sealPrecision, setPrecisionBeforeLoad, type Precision } from './precision.ts';
 import { RetinaStreamError } from '../errors.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -24,7 +24,7 @@ export interface BackendChoice {
   native?: NativeAddon & { onednn: boolean };
   /** Compute precision asked for (bf16 only on the tensorflow backends). */
   precision: Precision;
-  /** bf16 asked for, but oneDNN cannot honour it here (no AMX): it computes in fp32. */
+  /** bf16 asked for, but this CPU has no bf16 instructions: oneDNN emulates them. */
   precisionNote?: string;
 }
 
@@ -134,8 +134,8 @@ function details(name: BackendName, precision: Precision): Partial<BackendChoice
   const addon = loadNativeAddon(name === 'tensorflow-gpu') as NativeAddon;
   const onednn = process.env.TF_ENABLE_ONEDNN_OPTS !== '0';
   const out: Partial<BackendChoice> = { native: { ...addon, onednn } };
-  if (precision === 'bf16' && !addon.usingGpu && !cpuHasAmxBf16()) {
-    out.precisionNote = 'bf16 asked for, but this CPU has no AMX: oneDNN computes in fp32';
+  if (precision === 'bf16' && !addon.usingGpu && !cpuBf16()) {
+    out.precisionNote = 'bf16 asked for, but this CPU has no bf16 instructions (AVX512_BF16 or AMX): slower than fp32';
   }
   return out;
 }

@@ -25,7 +25,7 @@ const GLOBAL: FlagHelp[] = [
 ];
 
 const BACKEND: FlagHelp = { flag: '--backend B', text: 'compute backend: tensorflow-gpu, tensorflow, wasm or cpu (tensorflow: npm run setup:native)', def: 'the first that loads, in that order' };
-const PRECISION: FlagHelp = { flag: '--precision fp32|bf16', text: 'tensorflow backends: bf16 lets oneDNN compute in bfloat16 (CPUs with AMX only; elsewhere it stays fp32)', def: 'fp32' };
+const PRECISION: FlagHelp = { flag: '--precision fp32|bf16', text: 'tensorflow backends: bf16 computes in bfloat16 (graph execution: CPUs with AVX512_BF16 or AMX, GPUs; eager: AMX only)', def: 'fp32' };
 
 export const COMMAND_HELP: Record<string, CommandHelp> = {
   run: {

@@ -23,7 +23,7 @@ export interface DetectorOptions {
   model: string | LoadedModel;
   /** Force a backend ('tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'). */
   backend?: string;
-  /** 'fp32' (default) or 'bf16' (TensorFlow backends on CPUs with AMX). */
+  /** 'fp32' (default) or 'bf16' (TensorFlow backends; see backend/precision.ts). */
   precision?: Precision;
   /**
    * Run the network as one TensorFlow graph (default on the tensorflow backends, where it is faster: fused
@@ -117,7 +117,7 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   if (execution !== 'graph' && execution !== 'eager') throw new RetinaStreamError('RS_ERR_EXECUTION', `RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`);
   if (execution === 'graph') {
     if (!native) throw new RetinaStreamError('RS_ERR_EXECUTION', `execution "graph" needs a tensorflow backend, not ${backend.name}`);
-    net.useGraph();
+    net.useGraph(backend.precision);
   }
   return new Detector(net, { name: config.name, hash: loaded.hash, dir: loaded.dir }, backend);
 }

@@ -4,7 +4,7 @@ import { generateAnchors } from './anchors.ts';
 import { anchorsPerLocation, type ModelConfig } from './config.ts';
 import { fpnForward } from './fpn.ts';
 import { headForward } from './head.ts';
-import { GraphForward } from './graph/graphModel.ts';
+import { GraphForward, type GraphPrecision } from './graph/graphModel.ts';
 import { eagerOps } from './netOps.ts';
 import type { Params } from './params.ts';
 import { resnetForward } from './resnet.ts';
@@ -29,10 +29,10 @@ export class RetinaNet {
 
   /**
    * Run the forward pass as one TensorFlow graph from now on (the tensorflow backends; see graph/graphModel.ts).
-   * Inference only: training differentiates the eager forward.
+   * Inference only: training differentiates the eager forward. `precision` 'bf16' computes in bfloat16.
    */
-  useGraph(): void {
-    this.graph ??= GraphForward.create(this.config, this.params);
+  useGraph(precision: GraphPrecision = 'fp32'): void {
+    this.graph ??= GraphForward.create(this.config, this.params, precision);
   }
 
   get execution(): 'graph' | 'eager' {

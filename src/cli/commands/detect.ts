@@ -35,7 +35,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   const post: Record<string, number> = {};
   if (values['score-thresh'] !== undefined) post.scoreThresh = numFlag('score-thresh', values['score-thresh'], 0.05, 0, 1);
   if (values['max-detections'] !== undefined) post.detectionsPerImage = intFlag('max-detections', values['max-detections'], 100);
-  const precision = parsePrecision(values.precision);
+  const precision = values.precision === undefined ? undefined : parsePrecision(values.precision); // else RETINASTREAM_PRECISION or fp32
   const detector = await createDetector({ model: await resolveModel(values.model), backend: values.backend, precision, postprocess: post });
   if (!values.json) process.stderr.write(`model ${detector.model.name} (${detector.model.hash}) on ${describeBackend(detector.backend)}\n`);
   for (let i = 0; i < images.length; i++) {

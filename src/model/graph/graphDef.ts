@@ -7,6 +7,18 @@ import { ProtoWriter } from './protoWriter.ts';
 
 export const DT_FLOAT = 1;
 export const DT_INT32 = 3;
+export const DT_BFLOAT16 = 14;
+
+/** float32 -> bfloat16 bits (the upper half, rounded to nearest even; NaN stays NaN), as TensorFlow rounds. */
+export function toBfloat16(x: Float32Array): Uint16Array {
+  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const out = new Uint16Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const b = bits[i];
+    out[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
 
 /** A node's output, as graph inputs name it ("name" = output 0). */
 export type Ref = string;
@@ -21,7 +33,7 @@ type Attr =
   | { strings: string[] }
   | { types: number[] }
   | { shape: number[] }
-  | { tensor: { dtype: number; shape: number[]; data: Float32Array | Int32Array } };
+  | { tensor: { dtype: number; shape: number[]; data: Float32Array | Int32Array | Uint16Array } };
 
 function shapeProto(dims: number[]): ProtoWriter {
   const w = new ProtoWriter();
@@ -82,8 +94,10 @@ export class GraphBuilder {
     return this.node('Placeholder', name, [], { dtype: { type: dtype }, shape: { shape } });
   }
 
-  constFloat(stem: string, shape: number[], data: Float32Array): Ref {
-    return this.node('Const', stem, [], { dtype: { type: DT_FLOAT }, value: { tensor: { dtype: DT_FLOAT, shape, data } } });
+  /** A float constant, stored as `dtype` (DT_FLOAT, or DT_BFLOAT16: rounded by toBfloat16). */
+  constFloat(stem: string, shape: number[], data: Float32Array, dtype = DT_FLOAT): Ref {
+    const stored = dtype === DT_BFLOAT16 ? toBfloat16(data) : data;
+    return this.node('Const', stem, [], { dtype: { type: dtype }, value: { tensor: { dtype, shape, data: stored } } });
   }
 
   /** An int32 constant; shape [values.length] unless given (e.g. [] for a scalar, [4, 2] for paddings). */

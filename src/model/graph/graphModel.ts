@@ -12,7 +12,7 @@ import { fpnForward } from '../fpn.ts';
 import { BOX_SUBNET, CLASS_SUBNET, subnetForward, toAnchorRows } from '../head.ts';
 import type { Params } from '../params.ts';
 import { resnetForward } from '../resnet.ts';
-import { DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
+import { DT_BFLOAT16, DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
 import { graphOps } from './graphOps.ts';
 
 interface TfSessionBackend {
@@ -23,16 +23,29 @@ interface TfSessionBackend {
 
 export const LEVELS = 5;
 
-/** saved_model.pb bytes of the forward pass: input "x" [N, H, W, 3] -> "cls{l}", "box{l}" [N, h, w, A*K | A*4]. */
-export function retinanetSavedModel(config: ModelConfig, params: Params, device = '/device:CPU:0'): Uint8Array {
+/** What the graph computes in: float32, or bfloat16 (inputs and outputs stay float32). */
+export type GraphPrecision = 'fp32' | 'bf16';
+
+/**
+ * saved_model.pb bytes of the forward pass: input "x" [N, H, W, 3] -> "cls{l}", "box{l}" [N, h, w, A*K | A*4],
+ * all float32. With 'bf16' the weights are stored and the network computes in bfloat16 between a cast of the
+ * input and casts of the outputs.
+ */
+export function retinanetSavedModel(config: ModelConfig, params: Params, precision: GraphPrecision = 'fp32', device = '/device:CPU:0'): Uint8Array {
   const g = new GraphBuilder(device);
+  const dtype = precision === 'bf16' ? DT_BFLOAT16 : DT_FLOAT;
   const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
-  const o = graphOps(g, params);
-  const p = fpnForward(o, resnetForward(o, x, config.backbone), config.fpn);
+  const toFloat = (stem: string, r: Ref): Ref =>
+    dtype === DT_FLOAT
+      ? g.node('Identity', stem, [r], { T: { type: DT_FLOAT } })
+      : g.node('Cast', stem, [r], { SrcT: { type: dtype }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
+  const input = dtype === DT_FLOAT ? x : g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: dtype }, Truncate: { b: false } });
+  const o = graphOps(g, params, dtype);
+  const p = fpnForward(o, resnetForward(o, input, config.backbone), config.fpn);
   const outputs: Record<string, Ref> = {};
   p.forEach((f, l) => {
-    outputs[`cls${l}`] = g.node('Identity', `cls${l}`, [subnetForward(o, f, CLASS_SUBNET, config.head)], { T: { type: DT_FLOAT } });
-    outputs[`box${l}`] = g.node('Identity', `box${l}`, [subnetForward(o, f, BOX_SUBNET, config.head)], { T: { type: DT_FLOAT } });
+    outputs[`cls${l}`] = toFloat(`cls${l}`, subnetForward(o, f, CLASS_SUBNET, config.head));
+    outputs[`box${l}`] = toFloat(`box${l}`, subnetForward(o, f, BOX_SUBNET, config.head));
   });
   return g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, outputs);
 }
@@ -45,12 +58,12 @@ export class GraphForward {
   ) {}
 
   /** Builds and loads the graph (the tensorflow backend must be active). */
-  static create(config: ModelConfig, params: Params): GraphForward {
+  static create(config: ModelConfig, params: Params, precision: GraphPrecision = 'fp32'): GraphForward {
     if (tf.getBackend() !== 'tensorflow') throw new Error(`graph execution needs the tensorflow backend, not ${tf.getBackend()}`);
     const backend = tf.backend() as unknown as TfSessionBackend;
     const dir = mkdtempSync(join(tmpdir(), 'rs-graph-'));
     try {
-      writeFileSync(join(dir, 'saved_model.pb'), retinanetSavedModel(config, params));
+      writeFileSync(join(dir, 'saved_model.pb'), retinanetSavedModel(config, params, precision));
       return new GraphForward(backend, backend.loadSavedModelMetaGraph(dir, 'serve'), config.numClasses);
     } finally {
       rmSync(dir, { recursive: true, force: true }); // the session holds the graph; the file is not needed

@@ -5,21 +5,28 @@ import type { Params } from '../params.ts';
 import type { NetOps } from '../netOps.ts';
 import { DT_FLOAT, DT_INT32, type GraphBuilder, type Ref } from './graphDef.ts';
 
-const T = { type: DT_FLOAT };
 const NHWC = { s: 'NHWC' };
 
-export function graphOps(g: GraphBuilder, p: Params): NetOps<Ref> {
+/**
+ * @param dtype what the activations and weights are (DT_FLOAT, or DT_BFLOAT16: oneDNN's bf16 kernels, twice
+ *   the multiply rate of fp32 on CPUs with AVX512_BF16 or AMX). GroupNorm's statistics stay in float32.
+ */
+export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT): NetOps<Ref> {
+  const T = { type: dtype };
+  const F32 = { type: DT_FLOAT };
   const consts = new Map<string, Ref>(); // weights shared by the levels are one node each
-  const weight = (name: string): Ref => {
-    let ref = consts.get(name);
+  const weight = (name: string, as = dtype): Ref => {
+    const key = `${name}/${as}`;
+    let ref = consts.get(key);
     if (!ref) {
       const t = p.get(name);
-      ref = g.constFloat(name, t.shape, t.dataSync() as Float32Array);
-      consts.set(name, ref);
+      ref = g.constFloat(name, t.shape, t.dataSync() as Float32Array, as);
+      consts.set(key, ref);
     }
     return ref;
   };
-  const shapeOf = (x: Ref): Ref => g.node('Shape', `${x}/shape`, [x], { T, out_type: { type: DT_INT32 } });
+  const cast = (x: Ref, from: number, to: number): Ref => (from === to ? x : g.node('Cast', `${x}/cast`, [x], { SrcT: { type: from }, DstT: { type: to }, Truncate: { b: false } }));
+  const shapeOf = (x: Ref, t = T): Ref => g.node('Shape', `${x}/shape`, [x], { T: t, out_type: { type: DT_INT32 } });
   /** v[begin:end] of an int32 vector. */
   const slice = (v: Ref, begin: number, end: number, stem: string): Ref =>
     g.node('StridedSlice', stem, [v, g.constInt('c', [begin]), g.constInt('c', [end]), g.constInt('c', [1])], {
@@ -32,23 +39,34 @@ export function graphOps(g: GraphBuilder, p: Params): NetOps<Ref> {
       shrink_axis_mask: { i: 0 },
     });
   /**
-   * One _FusedConv2D node: conv + bias (+ residual add) (+ ReLU), which TensorFlow runs as one oneDNN
-   * convolution with post-ops (its graph optimizer would fuse only some of the separate ops).
+   * Conv + bias (+ residual add) (+ ReLU). In float32: one _FusedConv2D node, which TensorFlow runs as one oneDNN
+   * convolution with post-ops (its graph optimizer would fuse only some of the separate ops). _FusedConv2D's op
+   * definition refuses bfloat16, so in bfloat16 the ops are written separately and TensorFlow's oneDNN graph
+   * pass fuses them (ONEDNN_VERBOSE shows the post-ops either way).
    */
   const fusedConv = (x: Ref, param: string, stride: number, fusedOps: string[], residual?: Ref): Ref => {
     const pad = (p.get(`${param}.weight`).shape[0] - 1) >> 1;
-    const args = residual ? [weight(`${param}.bias`), residual] : [weight(`${param}.bias`)];
-    return g.node('_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
+    const convAttrs = {
       T,
-      num_args: { i: args.length },
-      TArgs: { types: args.map(() => DT_FLOAT) },
-      fused_ops: { strings: fusedOps },
       strides: { ints: [1, stride, stride, 1] },
       padding: { s: 'EXPLICIT' },
       explicit_paddings: { ints: [0, 0, pad, pad, pad, pad, 0, 0] },
       data_format: NHWC,
       dilations: { ints: [1, 1, 1, 1] },
       use_cudnn_on_gpu: { b: true },
+    };
+    if (dtype !== DT_FLOAT) {
+      let y = g.node('Conv2D', param, [x, weight(`${param}.weight`)], convAttrs);
+      y = g.node('BiasAdd', `${param}/bias`, [y, weight(`${param}.bias`)], { T, data_format: NHWC });
+      if (residual) y = g.node('AddV2', `${param}/add`, [y, residual], { T });
+      return fusedOps.includes('Relu') ? g.node('Relu', `${param}/relu`, [y], { T }) : y;
+    }
+    const args = residual ? [weight(`${param}.bias`), residual] : [weight(`${param}.bias`)];
+    return g.node('_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
+      ...convAttrs,
+      num_args: { i: args.length },
+      TArgs: { types: args.map(() => dtype) },
+      fused_ops: { strings: fusedOps },
       epsilon: { f: 0.0001 },
       leakyrelu_alpha: { f: 0.2 },
     });
@@ -67,19 +85,20 @@ export function graphOps(g: GraphBuilder, p: Params): NetOps<Ref> {
     upsampleTo: (x, like) => g.node('ResizeNearestNeighbor', 'upsample', [x, slice(shapeOf(like), 1, 3, `${like}/hw`)], { T, align_corners: { b: false }, half_pixel_centers: { b: false } }),
     groupNorm(x, param, groups) {
       const channels = p.get(`${param}.weight`).shape[0];
-      const shape = shapeOf(x);
+      x = cast(x, dtype, DT_FLOAT);
+      const shape = shapeOf(x, F32);
       const nhw = slice(shape, 0, 3, `${param}/nhw`);
       const gShape = g.node('ConcatV2', `${param}/gshape`, [nhw, g.constInt('c', [groups, channels / groups]), g.constInt('axis', [0], [])], { T: { type: DT_INT32 }, N: { i: 2 }, Tidx: { type: DT_INT32 } });
-      const grouped = g.node('Reshape', `${param}/grouped`, [x, gShape], { T, Tshape: { type: DT_INT32 } });
+      const grouped = g.node('Reshape', `${param}/grouped`, [x, gShape], { T: F32, Tshape: { type: DT_INT32 } });
       const axes = g.constInt('axes', [1, 2, 4]);
-      const mean = g.node('Mean', `${param}/mean`, [grouped, axes], { T, Tidx: { type: DT_INT32 }, keep_dims: { b: true } });
-      const centered = g.node('Sub', `${param}/centered`, [grouped, mean], { T });
-      const variance = g.node('Mean', `${param}/variance`, [g.node('Square', `${param}/sq`, [centered], { T }), axes], { T, Tidx: { type: DT_INT32 }, keep_dims: { b: true } });
+      const mean = g.node('Mean', `${param}/mean`, [grouped, axes], { T: F32, Tidx: { type: DT_INT32 }, keep_dims: { b: true } });
+      const centered = g.node('Sub', `${param}/centered`, [grouped, mean], { T: F32 });
+      const variance = g.node('Mean', `${param}/variance`, [g.node('Square', `${param}/sq`, [centered], { T: F32 }), axes], { T: F32, Tidx: { type: DT_INT32 }, keep_dims: { b: true } });
       const eps = g.constFloat('eps', [], Float32Array.of(1e-5));
-      const std = g.node('Sqrt', `${param}/std`, [g.node('AddV2', `${param}/var_eps`, [variance, eps], { T })], { T });
-      const normed = g.node('Reshape', `${param}/normed`, [g.node('RealDiv', `${param}/div`, [centered, std], { T }), shape], { T, Tshape: { type: DT_INT32 } });
-      const scaled = g.node('Mul', `${param}/gamma`, [normed, weight(`${param}.weight`)], { T });
-      return g.node('AddV2', `${param}/beta`, [scaled, weight(`${param}.bias`)], { T });
+      const std = g.node('Sqrt', `${param}/std`, [g.node('AddV2', `${param}/var_eps`, [variance, eps], { T: F32 })], { T: F32 });
+      const normed = g.node('Reshape', `${param}/normed`, [g.node('RealDiv', `${param}/div`, [centered, std], { T: F32 }), shape], { T: F32, Tshape: { type: DT_INT32 } });
+      const scaled = g.node('Mul', `${param}/gamma`, [normed, weight(`${param}.weight`, DT_FLOAT)], { T: F32 });
+      return cast(g.node('AddV2', `${param}/beta`, [scaled, weight(`${param}.bias`, DT_FLOAT)], { T: F32 }), DT_FLOAT, dtype);
     },
     has: (name) => p.has(name),
     scope: (f) => f(),
