@@ -67,5 +67,6 @@ for p in fp32 bf16; do
   rs run --backend tensorflow --precision "$p" --no-ws --jsonl "/tmp/rs-demo-$p.jsonl" 2>/dev/null
   echo "precision $p:"; rs eval --dataset assets/demo/demo.gt.json --results "/tmp/rs-demo-$p.jsonl" | head -3
 done
-
+step "distance to torchvision's fp32 detections: ours bf16 and torchvision's own bf16 (bf16 parity test diagnostics)"
+RETINASTREAM_TEST_BACKENDS=tensorflow node scripts/run-tests.mjs test/model/torchvisionParityBf16.test.ts 2>&1 | grep -E "confident|backend|passed"
 step "done"
