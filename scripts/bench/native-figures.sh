@@ -39,10 +39,10 @@ step "bench pipeline: R-101-FPN (random weights, 4 head convs) at 1344x800, nati
 model=$(mktemp -d)
 node --import tsx -e "
   const { defaultModelConfig } = await import('./src/model/config.ts');
-  const { initWeights } = await import('./src/model/init.ts');
+  const { benchWeights } = await import('./src/model/init.ts');
   const { saveModelDir } = await import('./src/model/modelDir.ts');
   const c = defaultModelConfig({ name: 'bench_random_r101_h4', backbone: { depth: 101 }, input: { minSize: 800, maxSize: 1344 } });
-  await saveModelDir(process.argv[1], c, initWeights(c, 0));
+  await saveModelDir(process.argv[1], c, benchWeights(c, 0));
 " "$model"
 rs bench pipeline --backend tensorflow --model "$model" --canvas 1344x800 --streams 2 --file-seconds 2 --max-batch 2 \
   --live-streams 2 --live-seconds 30 --ws-clients 0 --no-kafka

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModelConfig, type Depth } from '../model/config.ts';
-import { initWeights } from '../model/init.ts';
+import { benchWeights } from '../model/init.ts';
 import { saveModelDir } from '../model/modelDir.ts';
 
 export interface BenchModel {
@@ -43,6 +43,6 @@ export async function resolveBenchModel(o: BenchModelOptions): Promise<BenchMode
     head: { numConvs: headConvs },
     input: { minSize: Math.min(w, h), maxSize: Math.max(w, h) },
   });
-  await saveModelDir(dir, config, initWeights(config, 0));
+  await saveModelDir(dir, config, benchWeights(config, 0));
   return { dir, origin: 'generated', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createDetector } from '../../src/model/detector.ts';
 import { defaultModelConfig, validateModelConfig } from '../../src/model/config.ts';
-import { initWeights } from '../../src/model/init.ts';
+import { benchWeights, initWeights } from '../../src/model/init.ts';
 import { parameterShapes } from '../../src/model/shapes.ts';
 import { loadModelDir, saveModelDir } from '../../src/model/modelDir.ts';
 import { floatToHalf, halfToFloat, readSafetensors, writeSafetensors } from '../../src/model/weights/safetensors.ts';
@@ -82,6 +82,24 @@ describe('thin backbones (backbone.width)', () => {
       const y = r16.find((o) => o.classId === x.classId && o.box.every((v, k) => Math.abs(v - x.box[k]) < 0.5));
       assert.ok(y, `float32 detection ${JSON.stringify(x)} missing from the F16 model`);
       assert.ok(Math.abs(y.score - x.score) < 2e-3, `score ${y.score} vs ${x.score}`);
+    }
+  });
+});
+
+describe('benchmark weights', () => {
+  it('are the training init with every bias and batch-norm shift non-zero (a graph optimizer cannot drop them)', () => {
+    const config = defaultModelConfig({ name: 'bench_w', numClasses: 5, backbone: { depth: 18, width: 16 }, fpn: { channels: 32 } });
+    const init = initWeights(config, 2);
+    const bench = benchWeights(config, 2);
+    assert.deepEqual([...bench.keys()], [...init.keys()]);
+    for (const [name, t] of bench) {
+      const data = t.data as Float32Array;
+      if (name.endsWith('.bias') || name.endsWith('running_mean')) {
+        assert.ok(data.every((v) => v !== 0), `${name} has a zero`);
+        if (name === 'head.classification_head.cls_logits.bias') assert.deepEqual(data, init.get(name)!.data, 'the prior bias is kept');
+      } else {
+        assert.deepEqual(data, init.get(name)!.data, `${name} differs from initWeights`);
+      }
     }
   });
 });

@@ -10,7 +10,7 @@ import { describeBackend, selectBackend } from '../../backend/select.ts';
 import { forwardMacs } from '../../model/flops.ts';
 import { defaultModelConfig, type Depth } from '../../model/config.ts';
 import { createDetector, type CanvasBatch } from '../../model/detector.ts';
-import { initWeights } from '../../model/init.ts';
+import { benchWeights } from '../../model/init.ts';
 import { saveModelDir } from '../../model/modelDir.ts';
 import { DetectorPool } from '../../model/workers/detectorPool.ts';
 import { PROJECT_ROOT } from '../../config/runConfig.ts';
@@ -69,7 +69,7 @@ export async function benchOurs(o: {
   const dir = mkdtempSync(join(tmpdir(), 'rs-bench-'));
   try {
     const cfg = defaultModelConfig({ name: `bench_r${o.depth}`, backbone: { depth: o.depth }, input: { minSize: Math.min(o.height, o.width), maxSize: Math.max(o.height, o.width) } });
-    await saveModelDir(dir, cfg, initWeights(cfg, 0));
+    await saveModelDir(dir, cfg, benchWeights(cfg, 0));
     const choice = await selectBackend(o.backend, { precision: o.precision }); // in this thread first: precision is set as TensorFlow loads
     const gmacs = forwardMacs(cfg, o.height, o.width) / 1e9;
     const make = () => canvasBatch(o.batch, o.height, o.width);
