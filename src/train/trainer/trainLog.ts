@@ -31,5 +31,5 @@ export class TrainLog {
 
 export function formatProgress(r: LogRecord, total: number): string {
   const f = (x: number) => x.toFixed(4);
-  return `iter ${r.iteration}/${total}  loss ${f(r.loss)} (cls ${f(r.clsLoss)} box ${f(r.boxLoss)})  fg ${r.numFg}  lr ${r.lr.toPrecision(3)}  ${r.imagesPerSec.toFixed(2)} img/s  ${Math.round(r.elapsedSec)}s`;
+  return `iter ${r.iteration}/${total}  loss ${f(r.loss)} (cls ${f(r.clsLoss)} box ${f(r.boxLoss)})  fg ${r.numFg} bg ${r.numBg} (${r.numFg ? Math.round(r.numBg / r.numFg) : '-'}:1)  lr ${r.lr.toPrecision(3)}  ${r.imagesPerSec.toFixed(2)} img/s  ${Math.round(r.elapsedSec)}s`;
 }

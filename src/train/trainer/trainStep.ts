@@ -16,6 +16,10 @@ export interface StepResult {
   clsLoss: number;
   boxLoss: number;
   numFg: number;
+  /** Background (negative, not ignored) anchors in the batch: with numFg, the imbalance focal loss is about. */
+  numBg: number;
+  /** Anchors per image (all levels, A per location). */
+  anchorsPerImage: number;
   lr: number;
   gradNorm: number | null;
 }
@@ -78,6 +82,7 @@ export function trainStep(ctx: StepContext, batch: TrainBatch): StepResult {
       tf.dispose([boxes, labels]);
     }
   });
+  const numBg = targets.reduce((sum, t) => sum + tf.tidy(() => tf.sum(t.valid).dataSync()[0]) - t.numForeground, 0);
   let parts: tf.Scalar[] = [];
   let numFg = 0;
   const { value, grads } = tf.variableGrads(() => {
@@ -98,5 +103,5 @@ export function trainStep(ctx: StepContext, batch: TrainBatch): StepResult {
   const [loss, clsLoss, boxLoss] = [value, ...parts].map((t) => t.dataSync()[0]);
   tf.dispose([x, value, ...parts, ...Object.values(grads)]);
   targets.forEach(disposeTargets);
-  return { loss, clsLoss, boxLoss, numFg, lr: info.lr, gradNorm: info.gradNorm };
+  return { loss, clsLoss, boxLoss, numFg, numBg, anchorsPerImage: anchors.shape[0], lr: info.lr, gradNorm: info.gradNorm };
 }

@@ -55,6 +55,11 @@ test('resuming from a checkpoint gives bit-identical weights and losses', async 
   const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.iteration), [1, 2, 3, 4]);
   assert.deepEqual(lines.map((l) => l.loss), straight.losses);
+  // It counts the imbalance: foreground, background and (implicitly) ignored anchors of the batch.
+  for (const l of lines) {
+    assert.ok(l.numFg > 0 && l.numBg > 10 * l.numFg, `fg ${l.numFg}, bg ${l.numBg}`);
+    assert.ok(l.numFg + l.numBg <= l.anchorsPerImage * 2, `fg + bg ${l.numFg + l.numBg} > ${l.anchorsPerImage} anchors x 2 images`);
+  }
   // A run with other options refuses to continue this checkpoint, naming the option.
   await assert.rejects(new Trainer(options({ checkpointDir: splitDir, lr: 0.02 })).run({ resume: true, progress: null }), {
     code: 'RS_ERR_CHECKPOINT',
