@@ -2,6 +2,7 @@
 // Prints the 12 COCO numbers in pycocotools' order (or one JSON object with --json).
 import { loadCocoDataset } from '../../eval/cocoDataset.ts';
 import { evaluateDetections, formatMetrics, METRIC_KEYS, type CocoMetrics } from '../../eval/cocoEval.ts';
+import { crossClassDuplicates } from '../../eval/crossClassDuplicates.ts';
 import { detectDataset } from '../../eval/detectDataset.ts';
 import { loadResults } from '../../eval/eventsToResults.ts';
 import { intFlag, parse } from '../args.ts';
@@ -26,8 +27,8 @@ function progressPrinter(): (done: number, total: number) => void {
   };
 }
 
-export function metricsJson(m: CocoMetrics): string {
-  return JSON.stringify(Object.fromEntries(METRIC_KEYS.map((k) => [k, m[k]])));
+export function metricsJson(m: CocoMetrics, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ ...Object.fromEntries(METRIC_KEYS.map((k) => [k, m[k]])), ...extra });
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -52,7 +53,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const t = performance.now();
   const m = evaluateDetections(gt, results);
   const ms = performance.now() - t;
-  process.stdout.write((values.json ? metricsJson(m) : formatMetrics(m)) + '\n');
-  if (!values.json) process.stderr.write(`${results.length} detections on ${gt.images.length} images evaluated in ${(ms / 1000).toFixed(2)} s\n`);
+  const dup = crossClassDuplicates(results);
+  process.stdout.write((values.json ? metricsJson(m, { crossClassDuplicates: dup }) : formatMetrics(m)) + '\n');
+  if (!values.json) {
+    process.stderr.write(`${results.length} detections on ${gt.images.length} images evaluated in ${(ms / 1000).toFixed(2)} s\n`);
+    process.stderr.write(`cross-class duplicates: ${dup.duplicates} of ${dup.considered} detections with score >= ${dup.minScore} overlap (IoU > ${dup.iou}) a higher-scoring box of another class\n`);
+  }
   return 0;
 }

@@ -43,8 +43,10 @@ describe('retinastream eval', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    const m = JSON.parse(lines[0]) as Record<string, number>;
+    const { crossClassDuplicates, ...m } = JSON.parse(lines[0]) as Record<string, number> & { crossClassDuplicates: unknown };
     assert.deepEqual(Object.keys(m), [...METRIC_KEYS]);
+    // two detections >= 0.3, one per frame: nothing overlaps another class
+    assert.deepEqual(crossClassDuplicates, { considered: 2, duplicates: 0, minScore: 0.3, iou: 0.5 });
     // Worked out by hand: sorted by score the detections are TP (IoU 1 with frame 0's box), then FP, so
     // precision is 1 up to recall 1/2 and recall never passes 1/2: AP = 51/101 (recall points 0, .01 .. .50)
     // at every IoU threshold. The 5x5 false positive is small: outside the medium range it is ignored,
