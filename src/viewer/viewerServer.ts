@@ -209,6 +209,7 @@ export function createViewer(o: ViewerOptions): Viewer {
         return;
       }
       if (e.type === 'error') return; // lost frames: no event to draw (the status line and metrics count them)
+      if (e.type !== 'detections') return; // track and zone events: the track ids are on the detections
       if (clients.size === 0) return;
       const s = info(e.streamId);
       s.times.push(Date.now());
