@@ -47,16 +47,16 @@ export function segmentsIntersect(p1: Point, p2: Point, q1: Point, q2: Point): b
   return (d1 === 0 && onSegment(q1, q2, p1)) || (d2 === 0 && onSegment(q1, q2, p2)) || (d3 === 0 && onSegment(p1, p2, q1)) || (d4 === 0 && onSegment(p1, p2, q2));
 }
 
-/** Why a polygon cannot be a zone, or null: fewer than 3 points, repeated points, zero area, crossing edges. */
+/** Why a polygon cannot be a zone, or null: fewer than 3 points, repeated points, crossing edges, zero area. */
 export function polygonProblem(poly: readonly Point[]): string | null {
   if (poly.length < 3) return `has ${poly.length} point(s), a polygon needs at least 3`;
   const n = poly.length;
+  if (poly.every((p) => side(poly[0], poly[1], p) === 0)) return 'is degenerate (zero area: its points are on one line)';
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (poly[i][0] === poly[j][0] && poly[i][1] === poly[j][1]) return `point ${j} repeats point ${i} (${poly[i].join(', ')})`;
     }
   }
-  if (signedArea2(poly) === 0) return 'is degenerate (zero area: its points are on one line)';
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       // edges i: poly[i]->poly[i+1]; adjacent edges share a point by construction
@@ -69,6 +69,7 @@ export function polygonProblem(poly: readonly Point[]): string | null {
     const a = poly[(i + n - 1) % n], b = poly[i], c = poly[(i + 1) % n];
     if (side(a, b, c) === 0 && (b[0] - a[0]) * (c[0] - b[0]) + (b[1] - a[1]) * (c[1] - b[1]) < 0) return `is self-intersecting (edges at point ${i} fold back)`;
   }
+  if (signedArea2(poly) === 0) return 'is degenerate (zero area)';
   return null;
 }
 
