@@ -43,6 +43,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--classes C,...', text: 'keep only these class names or ids (config postprocess.classes)', def: 'all' },
       { flag: '--max-detections N', text: 'at most N detections per frame (config postprocess.detectionsPerImage)', def: '100' },
       { flag: '--class-agnostic-nms', text: 'also suppress overlapping boxes of different classes (IoU > the model NMS threshold)', def: 'off' },
+      { flag: '--no-track', text: 'no tracking: detections without trackId, no track, zone or line events (config tracking.enabled)', def: 'tracking on' },
       { flag: '--jsonl FILE|-', text: 'write events as JSON lines to FILE, or stdout with -', def: '-' },
       { flag: '--no-jsonl', text: 'no JSONL output' },
       { flag: '--ws-port N', text: 'HTTP port: viewer /, WebSocket /ws, /metrics, /healthz; 0 picks a free one', def: '8080' },
