@@ -177,7 +177,9 @@ function validateTracking(t: RunConfig['tracking']): void {
   for (const k of ['enabled', 'fuseScore', 'perClass'] as const) {
     if (typeof t[k] !== 'boolean') throw new ConfigError(`tracking.${k}: ${JSON.stringify(t[k])} is not true or false`);
   }
-  for (const k of ['highThresh', 'lowThresh', 'newTrackThresh', 'matchThresh', 'secondMatchThresh', 'unconfirmedMatchThresh'] as const) num(t[k], `tracking.${k}`, 0, 1, false);
+  for (const k of ['highThresh', 'lowThresh', 'newTrackThresh', 'matchThresh', 'secondMatchThresh', 'unconfirmedMatchThresh', 'recoverThresh'] as const) num(t[k], `tracking.${k}`, 0, 1, false);
+  num(t.matchBuffer, 'tracking.matchBuffer', 0, 5, false);
+  num(t.recoverBuffer, 'tracking.recoverBuffer', 0, 5, false);
   if (t.lowThresh > t.highThresh) throw new ConfigError(`tracking.lowThresh: ${t.lowThresh} is above tracking.highThresh (${t.highThresh})`);
   if (t.newTrackThresh < t.highThresh) throw new ConfigError(`tracking.newTrackThresh: ${t.newTrackThresh} is below tracking.highThresh (${t.highThresh}); only high-score detections start tracks`);
   num(t.trackBuffer, 'tracking.trackBuffer', 0, 100000);

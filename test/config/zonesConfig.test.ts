@@ -13,7 +13,7 @@ describe('run config: tracking, zones and lines', () => {
   it('tracking is on by default with ByteTrack thresholds; --no-track turns it off', () => {
     const d = resolveRunConfig({});
     assert.equal(d.tracking.enabled, true);
-    assert.deepEqual([d.tracking.highThresh, d.tracking.lowThresh, d.tracking.matchThresh, d.tracking.trackBuffer], [0.5, 0.1, 0.8, 30]);
+    assert.deepEqual([d.tracking.highThresh, d.tracking.lowThresh, d.tracking.matchThresh, d.tracking.trackBuffer, d.tracking.matchBuffer, d.tracking.recoverBuffer], [0.4, 0.1, 0.8, 30, 0.3, 1]);
     assert.deepEqual([d.zones, d.lines], [[], []]);
     const off = resolveRunConfig({ flags: flagsToConfig(['--no-track']).flags as never });
     assert.equal(off.tracking.enabled, false);

@@ -120,4 +120,36 @@ describe('ByteTracker', () => {
     }
     assert.equal(idOf.size, 100);
   });
+
+  it('a small object bouncing off the top edge with two frames missed: plain ByteTrack gives it a new id, recovery keeps it', () => {
+    // 18x12 box moving 5.5 px a frame up, bouncing at y = 0 on frame 10, missed on frames 11 and 12
+    const y = (n: number) => (n <= 10 ? 55 - 5.5 * n : 5.5 * (n - 10));
+    const run = (o: object) => {
+      const t = new ByteTracker(o);
+      const ids = new Set<number>();
+      for (let n = 0; n < 25; n++) {
+        if (n === 11 || n === 12) {
+          t.update(frame(n), []);
+          continue;
+        }
+        for (const id of t.update(frame(n), [det(300 + n, y(n), 0.9, 1, 18, 12)]).trackIds) if (id !== undefined) ids.add(id);
+      }
+      return [...ids];
+    };
+    assert.deepEqual(run({ matchBuffer: 0, recoverBuffer: 0 }), [1, 2], 'plain ByteTrack: the prediction goes on upwards, a second id');
+    assert.deepEqual(run({}), [1], 'recovery by the last observed box: one id');
+  });
+
+  it('buffered IoU matches a fast small object whose predicted box misses the detection', () => {
+    // 10x10 box, starting to move at 8 px a frame on frame 3: the zero-velocity prediction overlaps by 2 px (IoU 0.11)
+    const x = (n: number) => (n < 3 ? 0 : 8 * (n - 2));
+    const idsWith = (o: object) => {
+      const t = new ByteTracker({ recoverBuffer: 0, ...o });
+      const ids = new Set<number | undefined>();
+      for (let n = 0; n < 8; n++) ids.add(t.update(frame(n), [det(x(n), 0, 0.9, 1, 10, 10)]).trackIds[0]);
+      return [...ids];
+    };
+    assert.deepEqual(idsWith({ matchBuffer: 0 }), [1, undefined], 'plain IoU loses it, and new tentative tracks (no velocity yet) never match twice at this speed');
+    assert.deepEqual(idsWith({ matchBuffer: 0.3 }), [1]);
+  });
 });
