@@ -43,7 +43,9 @@ export interface ByteTrackOptions {
    * Recovery (after OC-SORT's observation-centric recovery): confirmed tracks still unmatched after the two
    * associations are matched to the high-score detections left by buffered IoU with their last *observed* box
    * widened by this fraction (not the prediction, which a bounce or a stop makes wrong); a recovered track
-   * restarts its filter with the velocity observed between the two boxes. 0 disables it.
+   * restarts its filter with the velocity observed between the two boxes. Only detections of the track's
+   * (most frequent) class are considered: a weaker cue than the prediction, it must not hand a track that left
+   * to a new object of another class. 0 disables it.
    */
   recoverBuffer: number;
   /** Recovery: largest 1 - buffered IoU of a pair. */
@@ -282,7 +284,7 @@ export class ByteTracker {
       const box = recover ? widen(t.box, buffer) : widen(toBox(t.kf), buffer);
       for (let c = 0; c < m; c++) {
         const d = dets[idx[c]];
-        if (perClass && d.classId !== t.classId) {
+        if ((perClass || recover) && d.classId !== (recover ? majorityClass(t) : t.classId)) {
           cost[r * m + c] = Infinity;
           continue;
         }
@@ -321,6 +323,13 @@ function widen(b: Box, f: number): Box {
   const dx = (b[2] - b[0]) * f;
   const dy = (b[3] - b[1]) * f;
   return [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy];
+}
+
+function majorityClass(t: Track): number {
+  let best = t.classId;
+  let n = 0;
+  for (const [classId, v] of t.votes) if (v.n > n) (best = classId), (n = v.n);
+  return best;
 }
 
 function summary(t: Track): TrackSummary {
