@@ -175,7 +175,7 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
           metrics,
         }),
       );
-      if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
+      if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh, zones: cfg.zones, lines: cfg.lines }) });
       process.stderr.write(`${viewer ? `viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  ` : ''}websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
     }
     const k = cfg.sinks.kafka;
