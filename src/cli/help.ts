@@ -43,6 +43,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--classes C,...', text: 'keep only these class names or ids (config postprocess.classes)', def: 'all' },
       { flag: '--max-detections N', text: 'at most N detections per frame (config postprocess.detectionsPerImage)', def: '100' },
       { flag: '--class-agnostic-nms', text: 'also suppress overlapping boxes of different classes (IoU > the model NMS threshold)', def: 'off' },
+      { flag: '--no-track', text: 'no tracking: detections without trackId, no track, zone or line events (config tracking.enabled)', def: 'tracking on' },
       { flag: '--jsonl FILE|-', text: 'write events as JSON lines to FILE, or stdout with -', def: '-' },
       { flag: '--no-jsonl', text: 'no JSONL output' },
       { flag: '--ws-port N', text: 'HTTP port: viewer /, WebSocket /ws, /metrics, /healthz; 0 picks a free one', def: '8080' },
@@ -124,8 +125,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     ],
   },
   bench: {
-    usage: 'retinastream bench model|pipeline [flags]',
-    summary: 'Print speed figures (see `retinastream bench model --help`, `retinastream bench pipeline --help`).',
+    usage: 'retinastream bench model|pipeline|tracking [flags]',
+    summary: 'Print speed figures (see `retinastream bench model --help`, `retinastream bench pipeline --help`) and tracking accuracy (`retinastream bench tracking --help`).',
     flags: [],
   },
   'bench model': {
@@ -167,6 +168,23 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--kafka H:P', text: 'broker for the Kafka run', def: 'the local test broker when its jars are there' },
       { flag: '--no-kafka', text: 'skip the Kafka run' },
       { flag: '--kafka-events N', text: 'events sent in the Kafka run', def: '20000' },
+      { flag: '--json', text: 'print one JSON object' },
+    ],
+  },
+  'bench tracking': {
+    usage: 'retinastream bench tracking [flags]',
+    summary:
+      "Tracking accuracy, scored by TrackEval (HOTA, MOTA, IDF1) on the demo video's ground truth, ours beside supervision's ByteTrack fed the same detections: (a) noisy ground-truth boxes, (b) the demo model's detections; (c) tracker cost per frame. Needs scripts/setup/tracking-reference.sh.",
+    flags: [
+      { flag: '--noise F', text: '(a) std of box jitter, fraction of the box size', def: '0.05' },
+      { flag: '--dropout F', text: '(a) fraction of ground-truth boxes missing', def: '0.1' },
+      { flag: '--false-positives N', text: '(a) random boxes added per frame', def: '1' },
+      { flag: '--seed N', text: '(a) noise seed', def: '1' },
+      { flag: '--min-score S', text: '(b) detector score threshold', def: '0.1' },
+      { flag: '--high-thresh S', text: 'both trackers: high-score threshold (new tracks at S + 0.1, as supervision)', def: 'config tracking.highThresh' },
+      { flag: '--detections FILE', text: '(b) detections from a `retinastream run` JSONL file instead of running the model', def: 'run the demo model' },
+      { flag: '--model DIR', text: '(b) model directory', def: 'models/demo' },
+      BACKEND,
       { flag: '--json', text: 'print one JSON object' },
     ],
   },

@@ -9,6 +9,9 @@ import { parseInputArg } from '../pipeline/ingest/inputArg.ts';
 import { parseJsonc } from './jsonc.ts';
 import { RetinaStreamError } from '../errors.ts';
 import { PROJECT_ROOT } from '../projectRoot.ts';
+import type { ByteTrackOptions } from '../pipeline/tracking/byteTrack.ts';
+import type { LineSpec, ZoneSpec } from '../pipeline/tracking/zoneOperator.ts';
+import { validateZones } from './zonesConfig.ts';
 
 /** An input as a config file gives it: a PipelineInput whose id may be left out (it then comes from the URL). */
 export type InputConfig = Omit<PipelineInput, 'id'> & { id?: string };
@@ -36,6 +39,10 @@ export interface RunConfig {
     kafka: { brokers: string[]; topic: string; statusTopic: string; clientId: string; bufferSize: number };
   };
   statusIntervalMs: number;
+  /** ByteTrack per stream (see config/default.jsonc). */
+  tracking: ByteTrackOptions & { enabled: boolean };
+  zones: ZoneSpec[];
+  lines: LineSpec[];
 }
 
 export class ConfigError extends RetinaStreamError<'RS_ERR_CONFIG'> {
@@ -151,6 +158,8 @@ export function validateRunConfig(c: RunConfig): RunConfig {
     if (typeof k[t] !== 'string' || !/^[A-Za-z0-9._{}-]{1,249}$/.test(k[t])) throw new ConfigError(`sinks.kafka.${t}: "${k[t]}" is not a valid topic (A-Z a-z 0-9 . _ - and {stream})`);
   }
   num(c.statusIntervalMs, 'statusIntervalMs', 0, 3600000);
+  validateTracking(c.tracking);
+  validateZones(c, ConfigError);
   return c;
 }
 
@@ -162,6 +171,28 @@ function validatePostprocess(p: RunConfig['postprocess']): void {
     throw new ConfigError(`postprocess.classes: ${JSON.stringify(p.classes)} is not null or a list of class names and ids`);
   }
   if (typeof p.classAgnosticNms !== 'boolean') throw new ConfigError(`postprocess.classAgnosticNms: ${JSON.stringify(p.classAgnosticNms)} is not true or false`);
+}
+
+function validateTracking(t: RunConfig['tracking']): void {
+  for (const k of ['enabled', 'fuseScore', 'perClass'] as const) {
+    if (typeof t[k] !== 'boolean') throw new ConfigError(`tracking.${k}: ${JSON.stringify(t[k])} is not true or false`);
+  }
+  for (const k of ['highThresh', 'lowThresh', 'newTrackThresh', 'matchThresh', 'secondMatchThresh', 'unconfirmedMatchThresh', 'recoverThresh'] as const) num(t[k], `tracking.${k}`, 0, 1, false);
+  num(t.matchBuffer, 'tracking.matchBuffer', 0, 5, false);
+  num(t.recoverBuffer, 'tracking.recoverBuffer', 0, 5, false);
+  if (t.lowThresh > t.highThresh) throw new ConfigError(`tracking.lowThresh: ${t.lowThresh} is above tracking.highThresh (${t.highThresh})`);
+  if (t.newTrackThresh < t.highThresh) throw new ConfigError(`tracking.newTrackThresh: ${t.newTrackThresh} is below tracking.highThresh (${t.highThresh}); only high-score detections start tracks`);
+  num(t.trackBuffer, 'tracking.trackBuffer', 0, 100000);
+  num(t.minHits, 'tracking.minHits', 1, 1000);
+}
+
+/** Zones and lines must name inputs of the run (known only once the inputs have ids: flags, URLs). */
+export function checkZoneStreams(c: Pick<RunConfig, 'zones' | 'lines'>, streamIds: readonly string[]): void {
+  for (const [key, list] of [['zones', c.zones], ['lines', c.lines]] as const) {
+    list.forEach((z, i) => {
+      if (!streamIds.includes(z.stream)) throw new ConfigError(`${key}[${i}].stream: "${z.stream}" is not an input of this run (inputs: ${streamIds.join(', ')})`);
+    });
+  }
 }
 
 /** An integer environment variable, or a ConfigError naming the variable. */

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { EvalError } from './errors.ts';
 import { checkResult, parseCocoResults, type CocoResult } from './cocoResults.ts';
 
+/** Events of a run that carry no detections to score (stream status, tracks, zones). */
+const OTHER_EVENT_TYPES = new Set(['status', 'track_started', 'track_ended', 'zone_enter', 'zone_exit', 'line_cross']);
+
 export interface LoadResultsOptions {
   /** Keep only the events of this stream. Required when the file holds detections of several streams. */
   streamId?: string;
@@ -56,8 +59,8 @@ export function eventsToResults(text: string, source: string, opts: LoadResultsO
       throw new EvalError('RS_ERR_EVAL_FILE', `${where}: not a JSON line (${(err as Error).message})`);
     }
     if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) fail('expected a JSON object per line');
-    if (ev.type === 'status') continue;
-    if (ev.type !== 'detections') fail(`unknown event type ${JSON.stringify(ev.type)} (expected "detections" or "status")`);
+    if (typeof ev.type === 'string' && OTHER_EVENT_TYPES.has(ev.type)) continue;
+    if (ev.type !== 'detections') fail(`unknown event type ${JSON.stringify(ev.type)} (expected "detections" or one of ${[...OTHER_EVENT_TYPES].join(', ')})`);
     const streamId = ev.streamId;
     if (typeof streamId !== 'string' || streamId === '') fail('field "streamId" must be a non-empty string');
     if (opts.streamId !== undefined && streamId !== opts.streamId) continue;

@@ -48,6 +48,12 @@ export interface Batch {
 /** One detection: box [x1, y1, x2, y2] in source-image pixels (the model's own type, one definition). */
 export type { Detection };
 
+/** A detection as events carry it: with the id of its track when tracking is on and the detection is on a confirmed track. */
+export interface EventDetection extends Detection {
+  /** Stable per stream while the object is tracked (1, 2, ...); absent when tracking is off or the detection is not on a confirmed track. */
+  trackId?: number;
+}
+
 export const EVENT_SCHEMA_VERSION = 1;
 
 /** Event schema v1 (schema/detection-event.v1.schema.json); one per processed frame. */
@@ -65,7 +71,7 @@ export interface DetectionEvent {
   latencyMs: number;
   source: { width: number; height: number };
   model: { name: string; weightsHash: string };
-  detections: Detection[];
+  detections: EventDetection[];
   /** Frames of this stream dropped since the previous event. */
   droppedFrames: number;
 }
@@ -105,7 +111,104 @@ export interface FramesLostEvent {
   time: string;
 }
 
-export type PipelineEvent = DetectionEvent | StreamStatusEvent | FramesLostEvent;
+/** A track was confirmed (its id is first on a detection in the frame of the detections event that follows). */
+export interface TrackStartedEvent {
+  schemaVersion: 1;
+  type: 'track_started';
+  streamId: string;
+  trackId: number;
+  classId: number;
+  label: string;
+  /** Frame, pts (s) and ISO capture time where the track was first seen (tentative frames included). */
+  firstFrame: number;
+  firstPts: number;
+  firstTime: string;
+  /** Frame where it was confirmed (the detections event with its id first). */
+  frameNumber: number;
+  box: [number, number, number, number];
+  score: number;
+  time: string;
+}
+
+/** A confirmed track ended: lost for longer than tracking.trackBuffer frames, a duplicate of another, or the run ended. */
+export interface TrackEndedEvent {
+  schemaVersion: 1;
+  type: 'track_ended';
+  streamId: string;
+  trackId: number;
+  /** The track's most frequent class. */
+  classId: number;
+  label: string;
+  firstFrame: number;
+  lastFrame: number;
+  firstPts: number;
+  lastPts: number;
+  firstTime: string;
+  lastTime: string;
+  /** lastPts - firstPts, seconds. */
+  durationS: number;
+  /** Frames the track was matched to a detection. */
+  framesSeen: number;
+  reason: 'lost' | 'duplicate' | 'stream_ended';
+  time: string;
+}
+
+/** A tracked object's anchor point (bottom centre of its box by default) entered a zone. */
+export interface ZoneEnterEvent {
+  schemaVersion: 1;
+  type: 'zone_enter';
+  streamId: string;
+  zone: string;
+  trackId: number;
+  classId: number;
+  label: string;
+  frameNumber: number;
+  pts: number;
+  /** Tracks in the zone after this event. */
+  occupancy: number;
+  time: string;
+}
+
+/** A tracked object left a zone (its anchor point left, or its track ended inside). */
+export interface ZoneExitEvent {
+  schemaVersion: 1;
+  type: 'zone_exit';
+  streamId: string;
+  zone: string;
+  trackId: number;
+  classId: number;
+  label: string;
+  frameNumber: number;
+  pts: number;
+  /** Seconds (pts) between entering and leaving. */
+  dwellS: number;
+  reason: 'left' | 'track_ended';
+  occupancy: number;
+  time: string;
+}
+
+/** A tracked object's anchor point crossed a directed line (from -> to). */
+export interface LineCrossEvent {
+  schemaVersion: 1;
+  type: 'line_cross';
+  streamId: string;
+  line: string;
+  trackId: number;
+  classId: number;
+  label: string;
+  frameNumber: number;
+  pts: number;
+  /** "in": from the left of the line to its right as seen on screen walking from `from` to `to`; "out": the other way. */
+  direction: 'in' | 'out';
+  /** Crossings of this line so far, per direction. */
+  counts: { in: number; out: number };
+  time: string;
+}
+
+export type TrackEvent = TrackStartedEvent | TrackEndedEvent;
+export type ZoneEvent = ZoneEnterEvent | ZoneExitEvent | LineCrossEvent;
+
+export type PipelineEvent = DetectionEvent | StreamStatusEvent | FramesLostEvent | TrackEvent | ZoneEvent;
 
 /** A sink consumes events; it must never block the pipeline (buffer, drop and count instead). */
 export interface Sink {

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import sharp from 'sharp';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Batch, DetectionEvent, PipelineEvent, StreamState } from '../pipeline/types.ts';
+import type { LineSpec, ZoneSpec } from '../pipeline/tracking/zoneOperator.ts';
 
 export interface ViewerOptions {
   server: http.Server;
@@ -25,8 +26,8 @@ export interface ViewerOptions {
   maxBufferedBytes?: number;
   /** Streams known at start (listed before their first event). */
   streams?: string[];
-  /** Shown by the page: model name and the run's score threshold (read when a viewer connects). */
-  info?: () => { model?: string; minScore?: number };
+  /** Shown by the page: model name, the run's score threshold, zones and lines to draw (read when a viewer connects). */
+  info?: () => { model?: string; minScore?: number; zones?: readonly ZoneSpec[]; lines?: readonly LineSpec[] };
   maxViewers?: number;
 }
 
@@ -124,7 +125,8 @@ export function createViewer(o: ViewerOptions): Viewer {
         }
       });
       const i = o.info?.() ?? {};
-      ws.send(JSON.stringify({ type: 'hello', model: i.model ?? null, minScore: i.minScore ?? 0, maxFps, streams: snapshot() }));
+      const shapes = i.zones?.length || i.lines?.length ? { zones: i.zones ?? [], lines: i.lines ?? [] } : {};
+      ws.send(JSON.stringify({ type: 'hello', model: i.model ?? null, minScore: i.minScore ?? 0, maxFps, streams: snapshot(), ...shapes }));
     });
   };
   o.server.on('upgrade', onUpgrade);
@@ -209,6 +211,7 @@ export function createViewer(o: ViewerOptions): Viewer {
         return;
       }
       if (e.type === 'error') return; // lost frames: no event to draw (the status line and metrics count them)
+      if (e.type !== 'detections') return; // track and zone events: the track ids are on the detections
       if (clients.size === 0) return;
       const s = info(e.streamId);
       s.times.push(Date.now());

@@ -119,3 +119,20 @@ describe('viewer server', () => {
     assert.equal(viewer.stats().framesEncoded, encoded, 'nothing encoded after the last viewer left');
   });
 });
+
+describe('viewer server: zones and lines', () => {
+  it('hello carries the run\'s zones and lines for the page to draw', { timeout: 20_000 }, async () => {
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const zones = [{ stream: 'cam', name: 'door', polygon: [[0, 0], [1, 0], [1, 1]] as Array<[number, number]>, units: 'fraction' as const }];
+    const lines = [{ stream: 'cam', name: 'gate', from: [0, 40] as [number, number], to: [120, 40] as [number, number] }];
+    const viewer = createViewer({ server, streams: ['cam'], info: () => ({ model: 'm', minScore: 0.3, zones, lines }) });
+    const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/viewer/ws`);
+    const hello = await new Promise<Record<string, unknown>>((r) => ws.once('message', (d: Buffer) => r(JSON.parse(d.toString()))));
+    assert.deepEqual({ zones: hello.zones, lines: hello.lines }, JSON.parse(JSON.stringify({ zones, lines })));
+    ws.close();
+    await viewer.close();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});

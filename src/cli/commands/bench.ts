@@ -1,6 +1,7 @@
-// retinastream bench model|pipeline: commands that print speed figures (not timed tests).
+// retinastream bench model|pipeline|tracking: commands that print speed (and tracking accuracy) figures (not timed tests).
 //   bench model: images/s of our engine vs torchvision's eager CPU model, same architecture, input and batch.
 //   bench pipeline: see pipelineBench.ts.
+//   bench tracking: see trackingBench.ts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -155,5 +156,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
   if (what === 'model') return benchModelCommand(rest);
   if (what === 'pipeline') return (await import('./pipelineBench.ts')).benchPipelineCommand(rest);
-  throw new UsageError(`retinastream bench: expected "model" or "pipeline", got ${what === undefined ? 'nothing' : `"${what}"`}`);
+  if (what === 'tracking') return (await import('./trackingBench.ts')).benchTrackingCommand(rest);
+  throw new UsageError(`retinastream bench: expected "model", "pipeline" or "tracking", got ${what === undefined ? 'nothing' : `"${what}"`}`);
 }

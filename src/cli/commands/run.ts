@@ -1,7 +1,10 @@
 // retinastream run: the streaming job. Inputs -> ffmpeg -> batches -> RetinaNet -> events -> JSONL / WebSocket / Kafka.
 import { existsSync } from 'node:fs';
+import { identity, pipe } from 'rxjs';
 import { join } from 'node:path';
-import { PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
+import { checkZoneStreams, PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
+import { trackEvents } from '../../pipeline/tracking/trackOperator.ts';
+import { zoneEvents } from '../../pipeline/tracking/zoneOperator.ts';
 import { createEngine, type InferenceEngine } from '../../model/engine.ts';
 import { healthFromMetrics } from '../../pipeline/http/health.ts';
 import { startHttpServer, type HttpServerHandle } from '../../pipeline/http/server.ts';
@@ -54,6 +57,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'max-detections': { type: 'string' },
     classes: { type: 'string' },
     'class-agnostic-nms': { type: 'boolean' },
+    'no-track': { type: 'boolean' },
   });
   if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
   const f: Record<string, unknown> = {};
@@ -102,6 +106,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values.classes !== undefined) post.classes = values.classes.split(',').map((c) => c.trim()).filter(Boolean);
   if (values['class-agnostic-nms']) post.classAgnosticNms = true;
   if (Object.keys(post).length) f.postprocess = post;
+  if (values['no-track']) f.tracking = { enabled: false };
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
   return { file: values.config, flags: f, loop: values.loop ?? false };
@@ -170,7 +175,7 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
           metrics,
         }),
       );
-      if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh }) });
+      if (ws.viewer) viewer = createViewer({ server: http.server, token: ws.token ?? undefined, streams: streamIds, info: () => ({ model: modelName(), minScore: cfg.postprocess.scoreThresh, zones: cfg.zones, lines: cfg.lines }) });
       process.stderr.write(`${viewer ? `viewer http://${ws.host}:${http.port}/${ws.token ? '?token=...' : ''}  ` : ''}websocket ws://${ws.host}:${http.port}/ws  metrics http://${ws.host}:${http.port}/metrics  health http://${ws.host}:${http.port}/healthz\n`);
     }
     const k = cfg.sinks.kafka;
@@ -233,6 +238,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     seen.add(id);
     return { ...inp, id };
   });
+  checkZoneStreams(cfg, resolved.map((i) => i.id));
 
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
@@ -267,8 +273,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw e;
   }
   const keep = { minScore: post.scoreThresh, classIds, classAgnosticNms: post.classAgnosticNms ? engine.config.postprocess.nmsThresh : false } as const;
+  const { enabled: tracking, ...trackOptions } = cfg.tracking;
+  // tracking runs on what every sink gets (after the score and class filter), then zones and lines on the tracks
+  const analytics = tracking ? pipe(trackEvents(trackOptions), zoneEvents(cfg.zones, cfg.lines)) : identity;
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}; tracking ${tracking ? `on${cfg.zones.length + cfg.lines.length ? ` (${cfg.zones.length} zone(s), ${cfg.lines.length} line(s))` : ''}` : 'off'}\n`,
   );
   // the viewer keeps each batch's frames before their events reach it: subscribed ahead of the sinks
   if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
@@ -277,7 +286,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     metrics,
     engine,
     maxBatch: cfg.batch.maxBatch,
-    filter: filterEvents(keep),
+    filter: pipe(filterEvents(keep), analytics),
     observers: [
       {
         next: (e) => {

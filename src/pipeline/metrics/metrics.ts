@@ -7,7 +7,8 @@
 //   ingest     -> frameDecoded(streamId)
 //   inference  -> batchInferred({streamIds, maxBatch, durationMs})
 //   every event -> observeEvent(event): detections (and the frames they say were dropped: droppedFrames,
-//                  stage 'live'), status, and error events (frames lost to a failed batch)
+//                  stage 'live'), status, and error events (frames lost to a failed batch); track events
+//                  (tracks started / ended, tracks open) and zone events (occupancy, entries, line crossings)
 //   each sink, once -> watchSink(sink)   (its stats() are read at scrape time)
 //   the engine, once -> watchEngine(engine)  (tensors held by its workers, worker deaths)
 
@@ -176,6 +177,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       if (st) this.set(st.workerDeaths);
     },
   });
+  const tracksStarted = new Counter({ name: `${prefix}tracks_started_total`, help: 'Tracks confirmed (given an id), per stream', labelNames: ['stream'], registers });
+  const tracksEnded = new Counter({ name: `${prefix}tracks_ended_total`, help: 'Tracks ended, per stream and reason (lost, duplicate, stream_ended)', labelNames: ['stream', 'reason'], registers });
+  const tracksOpen = new Gauge({ name: `${prefix}tracks_open`, help: 'Confirmed tracks not ended yet (tracked or lost within the buffer), per stream', labelNames: ['stream'], registers });
+  const zoneOccupancy = new Gauge({ name: `${prefix}zone_occupancy`, help: 'Tracks inside each zone now, per stream and zone', labelNames: ['stream', 'zone'], registers });
+  const zoneEntries = new Counter({ name: `${prefix}zone_entries_total`, help: 'Tracks that entered each zone, per stream and zone', labelNames: ['stream', 'zone'], registers });
+  const zoneExits = new Counter({ name: `${prefix}zone_exits_total`, help: 'Tracks that left each zone, per stream and zone', labelNames: ['stream', 'zone'], registers });
+  const lineCrossings = new Counter({
+    name: `${prefix}line_crossings_total`, help: 'Tracks that crossed each line, per stream, line and direction (in, out)', labelNames: ['stream', 'line', 'direction'], registers,
+  });
   const eventsEmitted = new Counter({ name: `${prefix}events_emitted_total`, help: 'Detection events emitted, per stream', labelNames: ['stream'], registers });
   const stateGauge = new Gauge({
     name: `${prefix}stream_state`, help: 'Current stream state (1 for the current state, 0 for the others)', labelNames: ['stream', 'state'], registers,
@@ -283,6 +293,25 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         s.lost += event.frameNumbers.length;
         framesLostC.inc({ stream: event.streamId, code: event.code }, event.frameNumbers.length);
         return;
+      }
+      const labels = { stream: event.streamId };
+      switch (event.type) {
+        case 'track_started':
+          tracksStarted.inc(labels);
+          tracksOpen.inc(labels);
+          return;
+        case 'track_ended':
+          tracksEnded.inc({ ...labels, reason: event.reason });
+          tracksOpen.dec(labels);
+          return;
+        case 'zone_enter':
+        case 'zone_exit':
+          (event.type === 'zone_enter' ? zoneEntries : zoneExits).inc({ ...labels, zone: event.zone });
+          zoneOccupancy.set({ ...labels, zone: event.zone }, event.occupancy);
+          return;
+        case 'line_cross':
+          lineCrossings.inc({ ...labels, line: event.line, direction: event.direction });
+          return;
       }
       countDropped(event.streamId, event.droppedFrames, 'live');
       s.events++;

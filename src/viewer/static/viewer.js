@@ -14,6 +14,7 @@
   const tiles = new Map(); // stream id -> tile
   const labels = new Map(); // label -> classId
   const hidden = new Set(); // labels switched off
+  let shapes = { zones: [], lines: [] }; // the run's zones and lines (hello)
   let minScore = 0;
   let single = null;
   let ws = null;
@@ -115,7 +116,7 @@
       ctx.lineWidth = lw;
       ctx.strokeStyle = css(rgb);
       ctx.strokeRect(x, y, w, h);
-      const text = `${d.label} ${d.score.toFixed(2)}`;
+      const text = `${d.trackId !== undefined ? `#${d.trackId} ` : ''}${d.label} ${d.score.toFixed(2)}`;
       const tw = Math.ceil(ctx.measureText(text).width) + 6;
       const lx = Math.min(Math.max(0, x - lw / 2), Math.max(0, cw - tw));
       const ly = y - th >= 0 ? y - th : Math.max(0, y);
@@ -123,10 +124,47 @@
       ctx.fillRect(lx, ly, tw, th);
       ctx.fillStyle = textOn(rgb);
       ctx.fillText(text, lx + 3, ly + 3);
-      boxes.push({ x, y, w, h, classId: d.classId, label: d.label, score: d.score, color: rgb, lineWidth: lw });
+      boxes.push({ x, y, w, h, classId: d.classId, label: d.label, score: d.score, trackId: d.trackId, color: rgb, lineWidth: lw });
     }
+    drawShapes(ctx, t.id, event.source, sx, sy, lw, fs);
     api.last[t.id] = { event, width: cw, height: ch, image: { width: bitmap.width, height: bitmap.height }, minScore, hidden: [...hidden], boxes };
     api.drawn++;
+  }
+
+  // zones (polygons) and lines (arrows from -> to) of the run's config, in source pixels or fractions
+  function drawShapes(ctx, streamId, source, sx, sy, lw, fs) {
+    const at = (p, units) => (units === 'fraction' ? [p[0] * source.width * sx, p[1] * source.height * sy] : [p[0] * sx, p[1] * sy]);
+    ctx.save();
+    ctx.lineWidth = lw;
+    ctx.font = `${fs}px sans-serif`;
+    ctx.textBaseline = 'top';
+    for (const z of shapes.zones.filter((z) => z.stream === streamId)) {
+      const pts = z.polygon.map((p) => at(p, z.units));
+      ctx.beginPath();
+      pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+      ctx.closePath();
+      ctx.fillStyle = 'rgba(255, 220, 0, 0.12)';
+      ctx.fill();
+      ctx.strokeStyle = 'rgba(255, 220, 0, 0.9)';
+      ctx.stroke();
+      ctx.fillStyle = 'rgba(255, 220, 0, 1)';
+      ctx.fillText(z.name, pts[0][0] + 4, pts[0][1] + 4);
+    }
+    for (const l of shapes.lines.filter((l) => l.stream === streamId)) {
+      const [a, b] = [at(l.from, l.units), at(l.to, l.units)];
+      const ang = Math.atan2(b[1] - a[1], b[0] - a[0]);
+      const head = 4 * lw;
+      ctx.strokeStyle = ctx.fillStyle = 'rgba(0, 230, 255, 0.95)';
+      ctx.beginPath();
+      ctx.moveTo(a[0], a[1]);
+      ctx.lineTo(b[0], b[1]);
+      ctx.lineTo(b[0] - head * Math.cos(ang - 0.4), b[1] - head * Math.sin(ang - 0.4));
+      ctx.moveTo(b[0], b[1]);
+      ctx.lineTo(b[0] - head * Math.cos(ang + 0.4), b[1] - head * Math.sin(ang + 0.4));
+      ctx.stroke();
+      ctx.fillText(l.name, (a[0] + b[0]) / 2 + 4, (a[1] + b[1]) / 2 + 4);
+    }
+    ctx.restore();
   }
 
   function redrawAll() {
@@ -191,6 +229,7 @@
       if (typeof m.data !== 'string') return onFrame(m.data);
       const msg = JSON.parse(m.data);
       if (msg.type === 'hello') {
+        shapes = { zones: msg.zones || [], lines: msg.lines || [] };
         document.getElementById('model').textContent = msg.model ? `model ${msg.model}` : '';
         minScore = Math.max(minScore, msg.minScore || 0);
         minScoreEl.min = String(msg.minScore || 0);

@@ -125,3 +125,30 @@ test('default process metrics are included and the whole exposition parses', asy
   assert.ok([...s.keys()].some((k) => k.startsWith('retinastream_nodejs_eventloop_lag')));
   assert.match(metrics.registry.contentType, /^text\/plain; version=0\.0\.4/);
 });
+
+test('track and zone events: tracks open, zone occupancy and entries, line crossings per direction', async () => {
+  const m = createMetrics({ defaultMetrics: false });
+  const t = new Date(0).toISOString();
+  const base = { schemaVersion: 1 as const, streamId: 'cam', classId: 1, label: 'person', time: t };
+  const events: PipelineEvent[] = [
+    { ...base, type: 'track_started', trackId: 1, firstFrame: 0, firstPts: 0, firstTime: t, frameNumber: 1, box: [0, 0, 1, 1], score: 0.9 },
+    { ...base, type: 'track_started', trackId: 2, firstFrame: 0, firstPts: 0, firstTime: t, frameNumber: 1, box: [0, 0, 1, 1], score: 0.9 },
+    { ...base, type: 'zone_enter', zone: 'door', trackId: 1, frameNumber: 1, pts: 0, occupancy: 1 },
+    { ...base, type: 'zone_enter', zone: 'door', trackId: 2, frameNumber: 2, pts: 0, occupancy: 2 },
+    { ...base, type: 'zone_exit', zone: 'door', trackId: 1, frameNumber: 3, pts: 0, dwellS: 1, reason: 'left', occupancy: 1 },
+    { ...base, type: 'line_cross', line: 'gate', trackId: 1, frameNumber: 3, pts: 0, direction: 'in', counts: { in: 1, out: 0 } },
+    { ...base, type: 'line_cross', line: 'gate', trackId: 2, frameNumber: 4, pts: 0, direction: 'in', counts: { in: 2, out: 0 } },
+    { ...base, type: 'track_ended', trackId: 1, firstFrame: 0, lastFrame: 3, firstPts: 0, lastPts: 0.3, firstTime: t, lastTime: t, durationS: 0.3, framesSeen: 4, reason: 'lost' },
+  ];
+  for (const e of events) m.observeEvent(e);
+  const text = await m.registry.metrics();
+  const value = (re: RegExp) => Number(re.exec(text)?.[1]);
+  assert.equal(value(/retinastream_tracks_started_total\{stream="cam"\} (\d+)/), 2);
+  assert.equal(value(/retinastream_tracks_open\{stream="cam"\} (\d+)/), 1);
+  assert.equal(value(/retinastream_tracks_ended_total\{stream="cam",reason="lost"\} (\d+)/), 1);
+  assert.equal(value(/retinastream_zone_occupancy\{stream="cam",zone="door"\} (\d+)/), 1);
+  assert.equal(value(/retinastream_zone_entries_total\{stream="cam",zone="door"\} (\d+)/), 2);
+  assert.equal(value(/retinastream_zone_exits_total\{stream="cam",zone="door"\} (\d+)/), 1);
+  assert.equal(value(/retinastream_line_crossings_total\{stream="cam",line="gate",direction="in"\} (\d+)/), 2);
+  assert.equal(m.snapshot().streams[0].eventsEmitted, 0, 'track and zone events are not detection events');
+});
