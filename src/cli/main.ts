@@ -14,6 +14,7 @@ usage:
   retinastream train --config FILE                                                               train with focal loss
   retinastream bench model|pipeline [...]                                                        print speed figures
   retinastream models list | pull NAME                                                           COCO model zoo
+  retinastream streams add [ID=]URL | rm ID | ls --kafka-brokers H:P       cluster stream registry (run --cluster NAME)
 
 global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu, --version
 help on a command: retinastream COMMAND --help (e.g. retinastream run --help)
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   train: async () => (await import('./commands/train.ts')).trainCommand,
   models: async () => (await import('./commands/models.ts')).modelsCommand,
+  streams: async () => (await import('./commands/streams.ts')).streamsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

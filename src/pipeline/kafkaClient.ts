@@ -2,7 +2,7 @@
 // sinks/kafkaProducer.ts for the detections: the only other file that imports kafkajs. The cluster code
 // depends on the interfaces here (RegistryStore, GroupMember), not on kafkajs.
 
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type PartitionAssigner, type Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { RetinaStreamError } from '../errors.ts';
 import { stickyAssign } from '../cluster/stickyAssign.ts';
@@ -84,8 +84,7 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
     }
     return (admin = a);
   };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  let producerUp = false;
+  let producer: Producer | null = null;
 
   const offsets = async (topic: string): Promise<Map<number, PartitionOffsets>> => {
     const a = await connectedAdmin();
@@ -99,11 +98,11 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
     async ensureCompactedTopic(topic, partitions) {
       const a = await connectedAdmin();
       try {
-        await a.createTopics({
-          waitForLeaders: true,
-          topics: [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-        });
+        const exists = (await a.listTopics()).includes(topic);
+        const topics = [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }];
+        if (!exists) await a.createTopics({ waitForLeaders: true, topics });
       } catch (e) {
+        // another worker or `streams add` created it at the same moment
         if (!/already exists/i.test((e as Error).message)) throw unreachable(o.brokers, `creating topic ${topic}`, e);
       }
       const meta = await a.fetchTopicMetadata({ topics: [topic] });
@@ -154,9 +153,11 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
     },
     async put(topic, key, value) {
       try {
-        if (!producerUp) {
-          await producer.connect();
-          producerUp = true;
+        if (!producer) {
+          // acks from all in-sync replicas; a plain producer (one record at a time, no idempotence warning)
+          const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+          await p.connect();
+          producer = p;
         }
         await producer.send({ topic, acks: -1, messages: [{ key, value }] });
       } catch (e) {
@@ -164,7 +165,7 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
       }
     },
     async close() {
-      await Promise.all([producerUp ? producer.disconnect().catch(() => {}) : undefined, admin?.disconnect().catch(() => {})]);
+      await Promise.all([producer?.disconnect().catch(() => {}), admin?.disconnect().catch(() => {})]);
     },
   };
 }

@@ -68,6 +68,8 @@ export interface DetectionEvent {
   detections: Detection[];
   /** Frames of this stream dropped since the previous event. */
   droppedFrames: number;
+  /** Cluster mode (`run --cluster`): the worker that produced the event. Absent outside a cluster. */
+  worker?: string;
 }
 
 export type StreamState = 'connecting' | 'live' | 'stalled' | 'backing_off' | 'ended' | 'failed';
@@ -86,6 +88,8 @@ export interface StreamStatusEvent {
   attempt?: number;
   /** Milliseconds until the next attempt, when backing off. */
   retryInMs?: number;
+  /** Cluster mode: the worker running the stream ('connecting' from 'ended' is a start there, 'ended' a stop). */
+  worker?: string;
 }
 
 /**
@@ -103,6 +107,8 @@ export interface FramesLostEvent {
   /** The frames of this stream that were lost (in order). */
   frameNumbers: number[];
   time: string;
+  /** Cluster mode: the worker that lost the frames. */
+  worker?: string;
 }
 
 export type PipelineEvent = DetectionEvent | StreamStatusEvent | FramesLostEvent;

@@ -1,6 +1,10 @@
 // retinastream run: the streaming job. Inputs -> ffmpeg -> batches -> RetinaNet -> events -> JSONL / WebSocket / Kafka.
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pipe } from 'rxjs';
+import { joinCluster, stampWorker, type Membership } from '../../cluster/member.ts';
+import type { StreamSpec } from '../../cluster/streamSpec.ts';
 import { PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
 import { createEngine, type InferenceEngine } from '../../model/engine.ts';
 import { healthFromMetrics } from '../../pipeline/http/health.ts';
@@ -54,6 +58,12 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'max-detections': { type: 'string' },
     classes: { type: 'string' },
     'class-agnostic-nms': { type: 'boolean' },
+    cluster: { type: 'string' },
+    'worker-id': { type: 'string' },
+    'registry-topic': { type: 'string' },
+    partitions: { type: 'string' },
+    'session-timeout-ms': { type: 'string' },
+    'heartbeat-interval-ms': { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
   const f: Record<string, unknown> = {};
@@ -103,6 +113,14 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (values['class-agnostic-nms']) post.classAgnosticNms = true;
   if (Object.keys(post).length) f.postprocess = post;
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
+  const cluster: Record<string, unknown> = {};
+  if (values.cluster !== undefined) cluster.name = values.cluster;
+  if (values['worker-id'] !== undefined) cluster.workerId = values['worker-id'];
+  if (values['registry-topic'] !== undefined) cluster.registryTopic = values['registry-topic'];
+  if (values.partitions !== undefined) cluster.partitions = intFlag('partitions', values.partitions, 12, 1, 10000);
+  if (values['session-timeout-ms'] !== undefined) cluster.sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 30000, 6000, 1800000);
+  if (values['heartbeat-interval-ms'] !== undefined) cluster.heartbeatIntervalMs = intFlag('heartbeat-interval-ms', values['heartbeat-interval-ms'], 3000, 100);
+  if (Object.keys(cluster).length) f.cluster = cluster;
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
   return { file: values.config, flags: f, loop: values.loop ?? false };
 }
@@ -117,6 +135,12 @@ function isLocalFile(url: string): boolean {
   return /^file:\/\//i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
+/** A registry stream as a pipeline input (`loop` in its spec or `run --loop`: looped at native rate). */
+export function specInput(spec: StreamSpec, loopAll: boolean) {
+  const input = { id: spec.id, url: spec.url, ...(spec.live !== undefined ? { live: spec.live } : {}), ...(spec.rtspTransport ? { rtspTransport: spec.rtspTransport } : {}) };
+  return spec.loop || loopAll ? loopInput(input) : input;
+}
+
 /** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
 export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number, number] {
   const { minSize, maxSize, sizeDivisible } = engine.config.input;
@@ -125,6 +149,8 @@ export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number,
 }
 
 interface Running {
+  /** Cluster mode: the group membership, left first at shutdown. */
+  membership: Membership | null;
   pipeline: Pipeline;
   engine: InferenceEngine;
   sinks: Sink[];
@@ -198,6 +224,7 @@ async function closeSinks(sinks: Sink[], http: HttpServerHandle | null, viewer: 
 const FINISH_BATCHES_MS = 5_000;
 
 async function shutdown(r: Running): Promise<void> {
+  await r.membership?.stop();
   const stopped = r.pipeline.stop();
   const late = setTimeout(() => void r.engine.close(), FINISH_BATCHES_MS);
   await stopped;
@@ -224,7 +251,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
   const modelDir = cfg.model ? await resolveModel(cfg.model) : DEMO_MODEL; // a directory or a zoo name
   if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
-  const given = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const clusterName = cfg.cluster.name;
+  const workerId = cfg.cluster.workerId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  // a cluster worker starts with no stream: the registry gives them
+  const given = cfg.inputs.length || clusterName ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
   const inputs = loop ? given.map(loopInput) : given;
   const seen = new Set<string>();
   const resolved = inputs.map((inp) => {
@@ -259,6 +289,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxBatch: cfg.batch.maxBatch,
       maxWaitMs: cfg.batch.maxWaitMs,
       source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
+      open: clusterName !== null,
     });
   } catch (e) {
     // start-up failed: nothing may keep the process alive (the HTTP listener, a Kafka client)
@@ -277,7 +308,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     metrics,
     engine,
     maxBatch: cfg.batch.maxBatch,
-    filter: filterEvents(keep),
+    filter: clusterName ? pipe(filterEvents(keep), stampWorker(workerId)) : filterEvents(keep),
     observers: [
       {
         next: (e) => {
@@ -288,7 +319,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(viewer ? [{ next: (e: PipelineEvent) => viewer.onEvent(e) }] : []),
     ],
   });
-  const running: Running = { pipeline, engine, sinks, http, metrics, viewer };
+  const running: Running = { pipeline, engine, sinks, http, metrics, viewer, membership: null };
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     if (stopping) return;
@@ -325,6 +356,31 @@ export async function runCommand(argv: string[]): Promise<number> {
         }, cfg.statusIntervalMs)
       : null;
   pipeline.start();
+  if (clusterName) {
+    const k = cfg.sinks.kafka;
+    try {
+      running.membership = await joinCluster({
+        brokers: k.brokers,
+        clientId: `${k.clientId}-${workerId}`,
+        name: clusterName,
+        workerId,
+        registryTopic: cfg.cluster.registryTopic,
+        partitions: cfg.cluster.partitions,
+        sessionTimeoutMs: cfg.cluster.sessionTimeoutMs,
+        heartbeatIntervalMs: cfg.cluster.heartbeatIntervalMs,
+        log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`),
+        info: (m) => process.stderr.write(`${m}\n`),
+        runner: {
+          start: (spec) => void pipeline.addInput(specInput(spec, loop)),
+          stop: async (id, reason) => void (await pipeline.removeInput(id, reason)),
+        },
+      });
+    } catch (e) {
+      await shutdown(running);
+      await engine.close();
+      throw e;
+    }
+  }
   let fatal: unknown = null;
   await pipeline.done.catch((e) => (fatal = e));
   if (timer) clearInterval(timer);
@@ -338,7 +394,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const failed = pipeline.sources.filter((s) => s.state === 'failed').map((s) => s.id);
-  if (failed.length === pipeline.sources.length) {
+  if (failed.length > 0 && failed.length === pipeline.sources.length) {
     process.stderr.write(`all inputs failed: ${failed.join(', ')}\n`);
     return 1;
   }
