@@ -29,7 +29,7 @@ export async function joinCluster(o: MembershipOptions): Promise<Membership> {
   const info = o.info ?? (() => {});
   const store = createRegistryStore(o);
   try {
-    const n = await store.ensureCompactedTopic(o.registryTopic, o.partitions);
+    const n = await store.ensureTopic(o.registryTopic, o.partitions, { compact: true });
     info(`cluster ${o.name}: worker ${o.workerId}, registry ${o.registryTopic} (${n} partitions), session timeout ${o.sessionTimeoutMs} ms`);
   } finally {
     await store.close();

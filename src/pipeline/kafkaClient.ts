@@ -58,10 +58,16 @@ function kafkaFor(o: KafkaClientOptions): Kafka {
 const unreachable = (brokers: string[], what: string, e: unknown) =>
   new KafkaUnreachableError(`kafka brokers ${brokers.join(',')}: ${what} failed (${(e as Error).message ?? String(e)})`, { cause: e });
 
+/** The partition of `key` among `partitions` (murmur2, as the producers here and Java clients place it). */
+export function partitionOf(key: string, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata, message: { key, value: null } });
+}
+
 /** Topics as a key-value store: the stream registry (compacted) and the tail of the status topic. */
 export interface RegistryStore {
-  /** Creates `topic` as a compacted topic with `partitions` partitions unless it exists; returns its partition count. */
-  ensureCompactedTopic(topic: string, partitions: number): Promise<number>;
+  /** Creates `topic` with `partitions` partitions (compacted: a key-value store) unless it exists; returns its partition count. */
+  ensureTopic(topic: string, partitions: number, opts: { compact: boolean }): Promise<number>;
   /** Offsets per partition now; [] when the topic does not exist. */
   offsets(topic: string): Promise<Map<number, PartitionOffsets>>;
   /** Every record up to the offsets at call time (or the last `tailPerPartition` of each partition), in offset order per partition. */
@@ -95,11 +101,11 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
   };
 
   return {
-    async ensureCompactedTopic(topic, partitions) {
+    async ensureTopic(topic, partitions, { compact }) {
       const a = await connectedAdmin();
       try {
         const exists = (await a.listTopics()).includes(topic);
-        const topics = [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }];
+        const topics = [{ topic, numPartitions: partitions, configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [] }];
         if (!exists) await a.createTopics({ waitForLeaders: true, topics });
       } catch (e) {
         // another worker or `streams add` created it at the same moment
@@ -168,6 +174,24 @@ export function createRegistryStore(o: KafkaClientOptions): RegistryStore {
       await Promise.all([producer?.disconnect().catch(() => {}), admin?.disconnect().catch(() => {})]);
     },
   };
+}
+
+/** Streams the records of `topics` from their beginning (a throwaway group that never commits) until stop(). */
+export async function tailTopics(o: KafkaClientOptions, topics: string[], onRecord: (topic: string, record: TopicRecord) => void): Promise<{ stop(): Promise<void> }> {
+  const consumer = kafkaFor(o).consumer({ groupId: `retinastream-tail-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) =>
+        onRecord(topic, { partition, offset: Number(message.offset), key: message.key?.toString() ?? '', value: message.value === null ? null : message.value.toString() }),
+    });
+  } catch (e) {
+    await consumer.disconnect().catch(() => {});
+    throw unreachable(o.brokers, `reading ${topics.join(',')}`, e);
+  }
+  return { stop: () => consumer.disconnect().catch(() => {}) };
 }
 
 /** What a group member hears: its partitions after each rebalance, the records of those partitions, liveness. */

@@ -93,7 +93,7 @@ async function add(argv: string[]): Promise<number> {
   const cfg = configFor(values, 'add');
   const topic = cfg.cluster.registryTopic;
   return withStore(cfg, async (store) => {
-    await store.ensureCompactedTopic(topic, cfg.cluster.partitions);
+    await store.ensureTopic(topic, cfg.cluster.partitions, { compact: true });
     const existing = (await readRegistry(store, topic)).get(id);
     if (existing && !values.replace) throw new RegistryError('RS_ERR_STREAM_EXISTS', `streams add: stream "${id}" is already in ${topic} (${redactCredentials(existing.url)}); --replace to change it`);
     await store.put(topic, id, encodeStreamSpec(spec));

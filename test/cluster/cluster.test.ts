@@ -1,0 +1,146 @@
+// Cluster mode with real components: one KRaft broker, worker processes (`run --cluster`, wasm, the demo
+// model at 320x192), six looped file streams registered with `streams add`. All six give events; a worker
+// SIGKILLed loses its streams to the others within the session timeout plus FAILOVER_SLACK_MS (the bound
+// the README states); a stream added and one removed at run time; a fourth worker takes streams over with
+// the fewest moves and no long overlap; Kafka gone -> the workers stop their streams.
+// Needs scripts/setup/kafka.sh (skipped with a message when the jars are absent, unless CI is set).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ClusterHarness } from '../../src/cluster/harness.ts';
+import type { PipelineEvent } from '../../src/pipeline/types.ts';
+import { DEFAULT_KAFKA_VERSION, kafkaJarsPresent, startBroker, type Broker } from '../helpers/kafkaBroker.ts';
+import { makeVideo, tempDir } from '../helpers/media.ts';
+
+const SESSION_MS = 6000;
+/** After the session timeout: the rebalance (a heartbeat, join, sync), reading the partitions, ffmpeg's start, a first batch. */
+const FAILOVER_SLACK_MS = 14_000;
+const skip = !kafkaJarsPresent(process.env.RS_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION) && !process.env.CI ? 'Kafka jars missing: run scripts/setup/kafka.sh' : false;
+
+describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeout: 180_000 }, () => {
+  let broker: Broker;
+  let h: ClusterHarness;
+  let tmp: { dir: string; cleanup: () => void };
+  let clip: string;
+  let ids: string[];
+  before(async () => {
+    tmp = tempDir('rs-cluster-');
+    clip = await makeVideo(tmp.dir, 'clip', { width: 320, height: 192, fps: 4, frames: 8 });
+    broker = await startBroker();
+    h = new ClusterHarness({
+      brokers: broker.bootstrap,
+      cluster: 'test',
+      dir: tmp.dir,
+      registryPartitions: 6,
+      sessionTimeoutMs: SESSION_MS,
+      heartbeatIntervalMs: 1000,
+      workerArgs: ['--backend', 'wasm', '--workers', '1', '--max-batch', '1', '--canvas', '320x192'],
+    });
+    await h.start();
+    // one stream per partition, so that every assignment change moves a known number of streams
+    ids = h.idsOnDistinctPartitions('cam', 6);
+  });
+  after(async () => {
+    await h?.close();
+    await broker?.close();
+    tmp?.cleanup();
+  });
+
+  it('streams add/rm check their input: bad URL, unknown id, unreachable brokers', async () => {
+    const first = await h.cli(['add', `${ids[0]}=${clip}`, '--loop', '--partitions', '6']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`^added ${ids[0]} /`));
+    const added = await Promise.all(ids.slice(1).map((id) => h.cli(['add', `${id}=${clip}`, '--loop'])));
+    for (const r of added) assert.equal(r.code, 0, r.stderr);
+    const again = await h.cli(['add', `${ids[0]}=${clip}`]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already in retinastream\.streams.*--replace/);
+    const bad = await h.cli(['add', 'x=ftp://host/x']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    const unknown = await h.cli(['rm', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^retinastream: streams rm: no stream "nope" in retinastream\.streams/);
+  });
+
+  it('three workers run all six streams, two each; events say which worker', async () => {
+    for (const w of ['w1', 'w2', 'w3']) h.startWorker(w);
+    await h.waitFor('two streams per worker, each giving detections', () => {
+      const byWorker = h.byWorker();
+      return ['w1', 'w2', 'w3'].every((w) => byWorker.get(w)?.length === 2) && [...h.owners()].every(([s, w]) => h.detections(s, w).length > 0);
+    }, 120_000);
+    assert.deepEqual([...h.owners().keys()].sort(), [...ids].sort());
+    const ls = await h.cli(['ls']);
+    assert.equal(ls.code, 0, ls.stderr);
+    for (const [s, w] of h.owners()) assert.match(ls.stdout, new RegExp(`^${s}\\s+${w}\\s+live`, 'm'));
+  });
+
+  it('SIGKILL one worker: its two streams give events again on the others within the session timeout + slack; the rest do not move', async () => {
+    const victim = 'w2';
+    const lost = h.byWorker().get(victim)!;
+    const stay = ids.filter((s) => !lost.includes(s));
+    const t0 = Date.now();
+    await h.signal(victim, 'SIGKILL');
+    const took = await h.waitFor(`${lost.join(',')} back on other workers`, () => lost.every((s) => h.detections(s).some((o) => o.event.worker !== victim && Date.parse(o.event.emitTime) > t0)), SESSION_MS + FAILOVER_SLACK_MS);
+    process.stderr.write(`# failover: ${lost.join(',')} back after ${took} ms (session timeout ${SESSION_MS} ms)\n`);
+    const byWorker = h.byWorker();
+    assert.deepEqual([byWorker.get('w1')!.length, byWorker.get('w3')!.length], [3, 3]);
+    for (const s of stay) {
+      const stops = h.statuses(s).filter((o) => o.event.state === 'ended' && Date.parse(o.event.time) > t0);
+      assert.deepEqual(stops.map((o) => o.event.reason), [], `${s} stayed where it was`);
+    }
+  });
+
+  it('a stream added at run time starts; one removed stops', async () => {
+    const [extra] = h.idsOnDistinctPartitions('extra', 1);
+    const add = await h.cli(['add', `${extra}=${clip}`, '--loop']);
+    assert.equal(add.code, 0, add.stderr);
+    await h.waitFor(`${extra} gives detections`, () => h.detections(extra).length > 0, 30_000);
+    const rm = await h.cli(['rm', extra!]);
+    assert.equal(rm.code, 0, rm.stderr);
+    await h.waitFor(`${extra} ended`, () => h.statuses(extra).some((o) => o.event.state === 'ended' && o.event.reason === 'removed from the registry'), 30_000);
+    const endedAt = Date.parse(h.statuses(extra).find((o) => o.event.state === 'ended')!.event.time);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(h.detections(extra).filter((o) => Date.parse(o.event.emitTime) > endedAt + 1000).length === 0, 'no events a second after its stop');
+    const ls = await h.cli(['ls']);
+    assert.doesNotMatch(ls.stdout, new RegExp(`^${extra}\\b`, 'm'));
+  });
+
+  it('a fourth worker takes two streams (the fewest moves); the moved streams pause only for the move', async () => {
+    const t0 = Date.now();
+    h.startWorker('w4');
+    await h.waitFor('w4 runs two streams with detections', () => (h.byWorker().get('w4') ?? []).filter((s) => h.detections(s, 'w4').length > 0).length === 2, 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const moves = h.moves(ids, t0);
+    process.stderr.write(`# scale-up moves: ${JSON.stringify(moves.map((m) => ({ ...m, gapMs: m.firstNew - m.lastOld })))}\n`);
+    assert.equal(moves.length, 2, 'two partitions (one stream each) moved: 3/3 -> 2/2/2');
+    assert.deepEqual(moves.map((m) => m.to), ['w4', 'w4']);
+    for (const m of moves) {
+      assert.ok(m.firstNew - m.lastOld < 15_000, `${m.streamId}: gap ${m.firstNew - m.lastOld} ms`);
+      assert.ok(m.overlapEvents <= 2, `${m.streamId}: ${m.overlapEvents} events from both workers`);
+    }
+    const byWorker = h.byWorker();
+    assert.deepEqual(['w1', 'w3', 'w4'].map((w) => byWorker.get(w)?.length), [2, 2, 2]);
+  });
+
+  it('Kafka gone: the workers stop their streams rather than run them unowned', async () => {
+    await broker.kill();
+    const t0 = Date.now();
+    const stopped = (w: string) => {
+      const events = readFileSync(join(tmp.dir, `${w}.jsonl`), 'utf8')
+        .split('\n')
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as PipelineEvent];
+          } catch {
+            return []; // a line being written
+          }
+        });
+      const stops = events.filter((e) => e.type === 'status' && e.state === 'ended' && /lost contact with Kafka/.test(e.reason ?? ''));
+      return stops.length;
+    };
+    await h.waitFor('every worker stopped its two streams', () => ['w1', 'w3', 'w4'].every((w) => stopped(w) >= 2), SESSION_MS + 10_000);
+    process.stderr.write(`# Kafka down: streams stopped after ${Date.now() - t0} ms\n`);
+  });
+});
