@@ -182,9 +182,16 @@ export class ClusterHarness {
     });
   }
 
+  /** Stops reading events (before Kafka goes away: a reader left behind would keep reconnecting). */
+  async stopReading(): Promise<void> {
+    const tail = this.tail;
+    this.tail = null;
+    await Promise.race([tail?.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
   /** SIGKILLs the workers still running and stops reading events. */
   async close(): Promise<void> {
     await Promise.all([...this.workers.keys()].map((id) => this.signal(id, 'SIGKILL')));
-    await Promise.race([this.tail?.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.stopReading();
   }
 }

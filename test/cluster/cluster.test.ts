@@ -125,6 +125,7 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
   });
 
   it('Kafka gone: the workers stop their streams rather than run them unowned', async () => {
+    await h.stopReading();
     await broker.kill();
     const t0 = Date.now();
     const stopped = (w: string) => {
