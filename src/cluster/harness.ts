@@ -1,7 +1,7 @@
 // A cluster on this machine, for the cluster test and `bench cluster`: worker processes (`run --cluster`)
 // against one Kafka, the `streams` CLI, and every detection and status event read back from Kafka.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config/runConfig.ts';
 import { createRegistryStore, partitionOf, tailTopics } from '../pipeline/kafkaClient.ts';
@@ -100,16 +100,37 @@ export class ClusterHarness {
     return [...byPartition.entries()].sort(([a], [b]) => a - b).map(([, id]) => id);
   }
 
-  startWorker(id: string): ChildProcess {
-    const err = openSync(join(this.o.dir, `${id}.err`), 'a');
-    const args = [
-      BIN, 'run', '--cluster', this.o.cluster, '--worker-id', id, '--kafka-brokers', this.o.brokers,
+  /** `run` flags of worker `id` (what startWorker passes). */
+  workerFlags(id: string): string[] {
+    return [
+      '--cluster', this.o.cluster, '--worker-id', id, '--kafka-brokers', this.o.brokers,
       '--registry-topic', 'retinastream.streams', '--partitions', String(this.o.registryPartitions),
       '--session-timeout-ms', String(this.o.sessionTimeoutMs), '--heartbeat-interval-ms', String(this.o.heartbeatIntervalMs),
       '--kafka-topic', this.topic, '--kafka-status-topic', this.statusTopic,
       '--jsonl', join(this.o.dir, `${id}.jsonl`), '--no-ws', '--status-interval-ms', '0', ...(this.o.workerArgs ?? []),
     ];
-    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', err] });
+  }
+
+  startWorker(id: string): ChildProcess {
+    return this.spawnWorker(id, process.execPath, [BIN, 'run', ...this.workerFlags(id)]);
+  }
+
+  /**
+   * Worker `id` started by a launcher (examples/cluster/run-workers.sh) that execs the worker itself, so
+   * that signals reach it; `args` are the launcher's, `env` is added to this environment.
+   */
+  startLaunched(id: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+    return this.spawnWorker(id, command, args, env);
+  }
+
+  /** Stderr of worker `id` so far. */
+  stderrOf(id: string): string {
+    return readFileSync(join(this.o.dir, `${id}.err`), 'utf8');
+  }
+
+  private spawnWorker(id: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const err = openSync(join(this.o.dir, `${id}.err`), 'a');
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', err], env: { ...process.env, ...env } });
     closeSync(err);
     this.workers.set(id, child);
     return child;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClusterHarness } from '../../src/cluster/harness.ts';
 import type { PipelineEvent } from '../../src/pipeline/types.ts';
-import { DEFAULT_KAFKA_VERSION, kafkaJarsPresent, startBroker, type Broker } from '../helpers/kafkaBroker.ts';
+import { DEFAULT_KAFKA_VERSION, kafkaJarsPresent, REPO_ROOT, startBroker, type Broker } from '../helpers/kafkaBroker.ts';
 import { makeVideo, tempDir } from '../helpers/media.ts';
 
 const SESSION_MS = 6000;
@@ -107,9 +107,14 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
     assert.doesNotMatch(ls.stdout, new RegExp(`^${extra}\\b`, 'm'));
   });
 
-  it('a fourth worker takes two streams (the fewest moves); the moved streams pause only for the move', async () => {
+  it('a fourth worker (started as the systemd example unit runs it) takes two streams (the fewest moves); the moved streams pause only for the move', async () => {
     const t0 = Date.now();
-    h.startWorker('w4');
+    // examples/cluster/run-workers.sh runs the unit's ExecStart; the harness's flags come after the unit's and win
+    h.startLaunched('w4', join(REPO_ROOT, 'examples/cluster/run-workers.sh'), ['w4', '--', ...h.workerFlags('w4')], {
+      RETINASTREAM_BIN: `${process.execPath} ${join(REPO_ROOT, 'bin/retinastream.js')}`,
+      RETINASTREAM_KAFKA_BROKERS: broker.bootstrap,
+      RETINASTREAM_CLUSTER: 'test',
+    });
     await h.waitFor('w4 runs two streams with detections', () => (h.byWorker().get('w4') ?? []).filter((s) => h.detections(s, 'w4').length > 0).length === 2, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     const moves = h.moves(ids, t0);
@@ -128,20 +133,20 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
     await h.stopReading();
     await broker.kill();
     const t0 = Date.now();
-    const stopped = (w: string) => {
-      const events = readFileSync(join(tmp.dir, `${w}.jsonl`), 'utf8')
-        .split('\n')
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as PipelineEvent];
-          } catch {
-            return []; // a line being written
-          }
-        });
-      const stops = events.filter((e) => e.type === 'status' && e.state === 'ended' && /lost contact with Kafka/.test(e.reason ?? ''));
-      return stops.length;
-    };
-    await h.waitFor('every worker stopped its two streams', () => ['w1', 'w3', 'w4'].every((w) => stopped(w) >= 2), SESSION_MS + 10_000);
+    const stopped = (w: string) => /stopping 2 stream\(s\) rather than run them unowned/.test(h.stderrOf(w));
+    await h.waitFor('every worker stopped its two streams', () => ['w1', 'w3', 'w4'].every(stopped), SESSION_MS + 10_000);
     process.stderr.write(`# Kafka down: streams stopped after ${Date.now() - t0} ms\n`);
+    // and the status events say so (w1's JSONL; Kafka is gone)
+    const events = readFileSync(join(tmp.dir, 'w1.jsonl'), 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as PipelineEvent];
+        } catch {
+          return []; // a line being written
+        }
+      });
+    const stops = events.filter((e) => e.type === 'status' && e.state === 'ended' && /^stopped: worker lost contact with Kafka/.test(e.reason ?? ''));
+    assert.equal(stops.length, 2);
   });
 });
