@@ -130,8 +130,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     ],
   },
   bench: {
-    usage: 'retinastream bench model|pipeline [flags]',
-    summary: 'Print speed figures (see `retinastream bench model --help`, `retinastream bench pipeline --help`).',
+    usage: 'retinastream bench model|pipeline|cluster [flags]',
+    summary: 'Print speed figures (see `retinastream bench model --help`, `bench pipeline --help`, `bench cluster --help`).',
     flags: [],
   },
   'bench model': {
@@ -213,6 +213,21 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--kafka-status-topic T', text: 'where the workers send status events', def: 'detections.status' },
       { flag: '--config FILE', text: 'a config file (brokers, topics)' },
       { flag: '--json', text: 'one JSON line per stream: {id, url, worker, state}' },
+    ],
+  },
+  'bench cluster': {
+    usage: 'retinastream bench cluster [--workers N] [--streams N] [--fps N] [--session-timeout-ms MS] [--kafka H:P] [--json]',
+    summary: 'What a rebalance costs on a cluster on this machine: failover time after a SIGKILL, streams moved, frames missing and events duplicated per move.',
+    flags: [
+      { flag: '--kafka H:P', text: 'an existing broker', def: 'a local broker from the jars of scripts/setup/kafka.sh' },
+      { flag: '--workers N', text: 'worker processes', def: '3' },
+      { flag: '--streams N', text: 'looped file streams, one per registry partition', def: '6' },
+      { flag: '--fps N', text: 'frame rate of the generated clip', def: '4' },
+      { flag: '--session-timeout-ms MS', text: 'the group session timeout', def: '6000' },
+      { flag: '--heartbeat-interval-ms MS', text: 'the group heartbeat', def: '1000' },
+      { flag: '--backend B', text: 'backend of the workers', def: 'wasm' },
+      { flag: '--canvas WxH', text: 'clip size and model canvas', def: '320x192' },
+      { flag: '--json', text: 'print one JSON object' },
     ],
   },
   models: {

@@ -12,7 +12,7 @@ usage:
   retinastream info DIR|NAME                                                                     describe a model
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
   retinastream train --config FILE                                                               train with focal loss
-  retinastream bench model|pipeline [...]                                                        print speed figures
+  retinastream bench model|pipeline|cluster [...]                                                print speed figures
   retinastream models list | pull NAME                                                           COCO model zoo
   retinastream streams add [ID=]URL | rm ID | ls --kafka-brokers H:P       cluster stream registry (run --cluster NAME)
 

@@ -155,5 +155,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
   if (what === 'model') return benchModelCommand(rest);
   if (what === 'pipeline') return (await import('./pipelineBench.ts')).benchPipelineCommand(rest);
-  throw new UsageError(`retinastream bench: expected "model" or "pipeline", got ${what === undefined ? 'nothing' : `"${what}"`}`);
+  if (what === 'cluster') return (await import('./clusterBench.ts')).benchClusterCommand(rest);
+  throw new UsageError(`retinastream bench: expected "model", "pipeline" or "cluster", got ${what === undefined ? 'nothing' : `"${what}"`}`);
 }

@@ -13,12 +13,6 @@ import { RetinaStreamError } from '../../errors.ts';
 
 export class RegistryError extends RetinaStreamError<'RS_ERR_STREAM_UNKNOWN' | 'RS_ERR_STREAM_EXISTS'> {}
 
-const COMMON = {
-  config: { type: 'string' },
-  'kafka-brokers': { type: 'string' },
-  'registry-topic': { type: 'string' },
-} as const;
-
 function configFor(values: { config?: string; 'kafka-brokers'?: string; 'registry-topic'?: string; partitions?: string; 'kafka-status-topic'?: string }, cmd: string): RunConfig {
   const flags: Record<string, unknown> = {};
   const kafka: Record<string, unknown> = {};
@@ -78,7 +72,9 @@ async function withStore<T>(cfg: RunConfig, fn: (store: RegistryStore) => Promis
 
 async function add(argv: string[]): Promise<number> {
   const { values, positionals } = parse('streams add', argv, {
-    ...COMMON,
+    config: { type: 'string' },
+    'kafka-brokers': { type: 'string' },
+    'registry-topic': { type: 'string' },
     partitions: { type: 'string' },
     live: { type: 'boolean' },
     loop: { type: 'boolean' },
@@ -103,7 +99,11 @@ async function add(argv: string[]): Promise<number> {
 }
 
 async function rm(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('streams rm', argv, { ...COMMON });
+  const { values, positionals } = parse('streams rm', argv, {
+    config: { type: 'string' },
+    'kafka-brokers': { type: 'string' },
+    'registry-topic': { type: 'string' },
+  });
   if (positionals.length === 0) throw new UsageError('retinastream streams rm: expected one or more stream ids');
   const cfg = configFor(values, 'rm');
   const topic = cfg.cluster.registryTopic;
@@ -120,7 +120,13 @@ async function rm(argv: string[]): Promise<number> {
 }
 
 async function ls(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('streams ls', argv, { ...COMMON, 'kafka-status-topic': { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse('streams ls', argv, {
+    config: { type: 'string' },
+    'kafka-brokers': { type: 'string' },
+    'registry-topic': { type: 'string' },
+    'kafka-status-topic': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (positionals.length) throw new UsageError(`retinastream streams ls: unexpected argument "${positionals[0]}"`);
   const cfg = configFor(values, 'ls');
   return withStore(cfg, async (store) => {
