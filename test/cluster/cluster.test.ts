@@ -47,7 +47,7 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
     tmp?.cleanup();
   });
 
-  it('streams add/rm check their input: bad URL, unknown id, unreachable brokers', async () => {
+  it('streams add/rm check their input: a duplicate id, a bad URL, an unknown id', async () => {
     const first = await h.cli(['add', `${ids[0]}=${clip}`, '--loop', '--partitions', '6']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`^added ${ids[0]} /`));

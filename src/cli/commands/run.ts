@@ -376,6 +376,10 @@ export async function runCommand(argv: string[]): Promise<number> {
         },
       });
     } catch (e) {
+      // Kafka unreachable: nothing may keep the process alive (the status timer, signal handlers, sinks)
+      if (timer) clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await shutdown(running);
       await engine.close();
       throw e;
