@@ -184,7 +184,7 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
     }
     const ws = cfg.sinks.ws;
     if (ws.port !== null) {
-      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
+      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady, idleIsReady: cfg.cluster.name !== null }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
       sinks.push(
         createWsSink({
           server: http.server,
