@@ -69,7 +69,9 @@ export class ClusterWorker {
 
   /** A new assignment (after every rebalance). */
   assign(partitions: number[], offsets: Map<number, AssignedOffsets>): void {
-    this.contact();
+    // owned again; what to run follows from reading the partitions (not from the state before a fence)
+    this.lastContact = this.now();
+    this.fenced = false;
     const next = new Set(partitions);
     for (const [id, r] of [...this.running]) if (!next.has(r.partition)) this.stopStream(id, `revoked: partition ${r.partition} went to another worker`);
     for (const p of [...this.partitions.keys()]) if (!next.has(p)) this.partitions.delete(p);

@@ -287,8 +287,12 @@ export function createGroupMember(o: GroupMemberOptions): GroupMember {
         // records of the new generation wait until its offsets are known
         ready = store
           .offsets(o.topic)
-          .then((offsets) => h.onAssign(partitions, offsets))
-          .catch((err: Error) => h.onCrash(err, true));
+          .catch((err: Error) => {
+            // ends unknown: the partitions are read until the worker's catch-up timeout
+            o.log?.('warn', `offsets of ${o.topic} unknown (${err.message}); reading its partitions until they go quiet`);
+            return new Map(partitions.map((p) => [p, { low: 0, high: Number.MAX_SAFE_INTEGER }]));
+          })
+          .then((offsets) => h.onAssign(partitions, offsets));
       });
       consumer.on(consumer.events.CRASH, (e) => {
         if (!stopped) h.onCrash(e.payload.error, e.payload.restart);

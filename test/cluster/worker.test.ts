@@ -97,6 +97,11 @@ describe('ClusterWorker', () => {
     assert.deepEqual([...running].sort(), ['a', 'b', 'c']);
     w.lost('consumer crashed');
     assert.equal(running.size, 0);
+    // back through a rebalance that moved partition 0 away: nothing of it starts, not even for a moment
+    log.length = 0;
+    w.assign([1], ends([[1, 0, 0]]));
+    assert.deepEqual(log, []);
+    assert.deepEqual(w.owned(), [1]);
   });
 
   it('takes a partition as read when its end never comes (catch-up timeout)', () => {

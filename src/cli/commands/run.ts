@@ -384,6 +384,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       await engine.close();
       throw e;
     }
+    // a signal during the join: shutdown() ran without the membership
+    if (stopping) await running.membership.stop();
   }
   let fatal: unknown = null;
   await pipeline.done.catch((e) => (fatal = e));
