@@ -67,8 +67,16 @@ export class ClusterHarness {
     } finally {
       await store.close();
     }
+    await this.startReading();
+  }
+
+  /** Reads the event topics (again: after stopReading(), from their beginning; events already seen are skipped). */
+  async startReading(): Promise<void> {
+    if (this.tail) return;
+    const seen = new Set(this.events.map((o) => JSON.stringify(o.event)));
     this.tail = await tailTopics({ brokers: [this.o.brokers] }, [this.topic, this.statusTopic], (_, r) => {
-      if (r.value) this.events.push({ event: JSON.parse(r.value) as PipelineEvent, readAt: Date.now() });
+      if (!r.value || seen.has(r.value)) return;
+      this.events.push({ event: JSON.parse(r.value) as PipelineEvent, readAt: Date.now() });
     });
   }
 

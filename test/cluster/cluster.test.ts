@@ -2,7 +2,7 @@
 // model at 320x192), six looped file streams registered with `streams add`. All six give events; a worker
 // SIGKILLed loses its streams to the others within the session timeout plus FAILOVER_SLACK_MS (the bound
 // the README states); a stream added and one removed at run time; a fourth worker takes streams over with
-// the fewest moves and no long overlap; Kafka gone -> the workers stop their streams.
+// the fewest moves and no long overlap; Kafka gone -> the workers stop their streams; Kafka back -> they run them again.
 // Needs scripts/setup/kafka.sh (skipped with a message when the jars are absent, unless CI is set).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -148,5 +148,15 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
       });
     const stops = events.filter((e) => e.type === 'status' && e.state === 'ended' && /^stopped: worker lost contact with Kafka/.test(e.reason ?? ''));
     assert.equal(stops.length, 2);
+  });
+
+  it('Kafka back: the workers rejoin and all six streams give events again', async () => {
+    await broker.restart();
+    const t0 = Date.now();
+    await h.startReading();
+    const took = await h.waitFor('all six streams back', () => ids.every((s) => h.detections(s).some((o) => Date.parse(o.event.emitTime) > t0)), 90_000);
+    process.stderr.write(`# Kafka back: all streams give events ${took} ms after the broker answered\n`);
+    const byWorker = h.byWorker();
+    assert.deepEqual(['w1', 'w3', 'w4'].map((w) => byWorker.get(w)?.length), [2, 2, 2]);
   });
 });
