@@ -8,11 +8,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { ClusterHarness } from '../../src/cluster/harness.ts';
 import type { PipelineEvent } from '../../src/pipeline/types.ts';
 import { DEFAULT_KAFKA_VERSION, kafkaJarsPresent, REPO_ROOT, startBroker, type Broker } from '../helpers/kafkaBroker.ts';
 import { makeVideo, tempDir } from '../helpers/media.ts';
 
+const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'detection-event.v1.schema.json'), 'utf8'));
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false });
+ajv.addFormat('date-time', (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)));
+const validate = ajv.compile(schema);
 const SESSION_MS = 6000;
 /** After the session timeout: the rebalance (a heartbeat, join, sync), reading the partitions, ffmpeg's start, a first batch. */
 const FAILOVER_SLACK_MS = 14_000;
@@ -74,6 +79,14 @@ describe('cluster: workers coordinated by a Kafka consumer group', { skip, timeo
     const ls = await h.cli(['ls']);
     assert.equal(ls.code, 0, ls.stderr);
     for (const [s, w] of h.owners()) assert.match(ls.stdout, new RegExp(`^${s}\\s+${w}\\s+live`, 'm'));
+    const json = (await h.cli(['ls', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; worker: string | null; state: string; loop?: boolean });
+    assert.deepEqual(json.map((r) => [r.id, r.worker, r.state, r.loop]), [...ids].sort((a, b) => a.localeCompare(b)).map((s) => [s, h.owners().get(s), 'live', true]));
+    // what reached Kafka: schema v1, every event naming its worker
+    assert.ok(h.events.length > 0);
+    for (const { event } of h.events) {
+      assert.ok(validate(event), JSON.stringify(validate.errors));
+      assert.match(event.worker ?? '', /^w[123]$/);
+    }
   });
 
   it('SIGKILL one worker: its two streams give events again on the others within the session timeout + slack; the rest do not move', async () => {

@@ -299,7 +299,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const keep = { minScore: post.scoreThresh, classIds, classAgnosticNms: post.classAgnosticNms ? engine.config.postprocess.nmsThresh : false } as const;
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${clusterName ? `cluster ${clusterName} as worker ${workerId} (streams from the registry)` : `${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}`}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}\n`,
   );
   // the viewer keeps each batch's frames before their events reach it: subscribed ahead of the sinks
   if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
