@@ -3,6 +3,8 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { createGroupMember, createRegistryStore, type KafkaClientOptions } from '../pipeline/kafkaClient.ts';
 import type { PipelineEvent } from '../pipeline/types.ts';
+import type { Registry } from 'prom-client';
+import { registerClusterMetrics } from './metrics.ts';
 import { ClusterWorker, type StreamRunner } from './worker.ts';
 
 export interface MembershipOptions extends KafkaClientOptions {
@@ -16,6 +18,8 @@ export interface MembershipOptions extends KafkaClientOptions {
   heartbeatIntervalMs: number;
   runner: StreamRunner;
   info?: (message: string) => void;
+  /** Where the worker's metrics go (the run's /metrics). */
+  registry?: Registry;
 }
 
 export interface Membership {
@@ -35,6 +39,7 @@ export async function joinCluster(o: MembershipOptions): Promise<Membership> {
     await store.close();
   }
   const worker = new ClusterWorker({ runner: o.runner, contactTimeoutMs: o.sessionTimeoutMs - o.heartbeatIntervalMs, log: (m) => info(`cluster: ${m}`) });
+  if (o.registry) registerClusterMetrics(o.registry, worker);
   const member = createGroupMember({ ...o, groupId: o.name, topic: o.registryTopic, membership: () => ({ worker: o.workerId, owned: worker.owned() }) });
   const timer = setInterval(() => worker.tick(), 500);
   try {

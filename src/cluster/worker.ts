@@ -28,6 +28,18 @@ export interface ClusterWorkerOptions {
   now?: () => number;
 }
 
+/** Counters for metrics (cluster/metrics.ts). */
+export interface ClusterWorkerStats {
+  /** Assignments received: one per rebalance this worker took part in. */
+  assignments: number;
+  starts: number;
+  /** Stream stops by cause. */
+  stops: Record<StopCause, number>;
+  fenced: boolean;
+}
+
+export type StopCause = 'revoked' | 'removed' | 'changed' | 'fenced' | 'shutdown';
+
 export interface AssignedOffsets {
   low: number;
   high: number;
@@ -45,6 +57,7 @@ export class ClusterWorker {
   /** Streams running now, with their partition. */
   private readonly running = new Map<string, { spec: StreamSpec; partition: number }>();
   private fenced = false;
+  private readonly counts: Omit<ClusterWorkerStats, 'fenced'> = { assignments: 0, starts: 0, stops: { revoked: 0, removed: 0, changed: 0, fenced: 0, shutdown: 0 } };
   private lastContact: number;
   private readonly now: () => number;
   private readonly log: (m: string) => void;
@@ -67,13 +80,18 @@ export class ClusterWorker {
     return [...this.running.keys()].sort();
   }
 
+  stats(): ClusterWorkerStats {
+    return { ...this.counts, stops: { ...this.counts.stops }, fenced: this.fenced };
+  }
+
   /** A new assignment (after every rebalance). */
   assign(partitions: number[], offsets: Map<number, AssignedOffsets>): void {
     // owned again; what to run follows from reading the partitions (not from the state before a fence)
     this.lastContact = this.now();
     this.fenced = false;
+    this.counts.assignments++;
     const next = new Set(partitions);
-    for (const [id, r] of [...this.running]) if (!next.has(r.partition)) this.stopStream(id, `revoked: partition ${r.partition} went to another worker`);
+    for (const [id, r] of [...this.running]) if (!next.has(r.partition)) this.stopStream(id, 'revoked', `revoked: partition ${r.partition} went to another worker`);
     for (const p of [...this.partitions.keys()]) if (!next.has(p)) this.partitions.delete(p);
     for (const p of next) {
       const state = this.partitions.get(p) ?? { desired: new Map(), reading: null };
@@ -120,7 +138,7 @@ export class ClusterWorker {
     if (this.fenced) return;
     this.fenced = true;
     if (this.running.size) this.log(`lost the group (${reason}): stopping ${this.running.size} stream(s) rather than run them unowned`);
-    for (const id of [...this.running.keys()]) this.stopStream(id, `stopped: worker lost contact with Kafka (${reason})`);
+    for (const id of [...this.running.keys()]) this.stopStream(id, 'fenced', `stopped: worker lost contact with Kafka (${reason})`);
   }
 
   /** Called every second or so: fences the worker after contactTimeoutMs of silence; ends stuck reads. */
@@ -137,7 +155,7 @@ export class ClusterWorker {
 
   /** Stops every stream (shutdown). */
   async stopAll(reason: string): Promise<void> {
-    await Promise.all([...this.running.keys()].map((id) => this.stopStream(id, reason)));
+    await Promise.all([...this.running.keys()].map((id) => this.stopStream(id, 'shutdown', reason)));
     this.partitions.clear();
   }
 
@@ -157,7 +175,7 @@ export class ClusterWorker {
     for (const id of ids) {
       const want = state.desired.get(id);
       const have = this.running.get(id);
-      if (have && (!want || !sameSpec(have.spec, want))) void this.stopStream(id, want ? 'restarted: its spec changed' : 'removed from the registry');
+      if (have && (!want || !sameSpec(have.spec, want))) void (want ? this.stopStream(id, 'changed', 'restarted: its spec changed') : this.stopStream(id, 'removed', 'removed from the registry'));
       if (want && !this.fenced && (!have || !sameSpec(have.spec, want))) this.startStream(partition, want);
     }
   }
@@ -166,13 +184,15 @@ export class ClusterWorker {
     try {
       this.o.runner.start(spec);
       this.running.set(spec.id, { spec, partition });
+      this.counts.starts++;
     } catch (e) {
       this.log(`stream ${spec.id}: cannot start: ${(e as Error).message}`);
     }
   }
 
-  private stopStream(id: string, reason: string): Promise<void> | void {
+  private stopStream(id: string, cause: StopCause, reason: string): Promise<void> | void {
     if (!this.running.delete(id)) return;
+    this.counts.stops[cause]++;
     return this.o.runner.stop(id, reason);
   }
 }

@@ -370,6 +370,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         heartbeatIntervalMs: cfg.cluster.heartbeatIntervalMs,
         log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`),
         info: (m) => process.stderr.write(`${m}\n`),
+        registry: metrics.registry,
         runner: {
           start: (spec) => void pipeline.addInput(specInput(spec, loop)),
           stop: async (id, reason) => void (await pipeline.removeInput(id, reason)),
