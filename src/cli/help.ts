@@ -60,9 +60,15 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--workers N', text: 'inference worker threads; 0 = main thread', def: 'one per core (one on a GPU)' },
       { flag: '--canvas WxH', text: 'model input size every frame is scaled and padded to (multiples of 32)', def: "from the model's input policy" },
       { flag: '--status-interval-ms MS', text: 'status line on stderr every MS; 0 disables it', def: '5000' },
+      { flag: '--cluster NAME', text: 'cluster worker: join consumer group NAME on the stream registry and run the streams it assigns (no --input; needs --kafka-brokers)', def: 'off' },
+      { flag: '--worker-id ID', text: 'this worker\'s name in events ("worker") and in `streams ls`', def: 'HOSTNAME-PID' },
+      { flag: '--registry-topic T', text: 'the stream registry (compacted topic)', def: 'retinastream.streams' },
+      { flag: '--partitions N', text: 'partitions of the registry when this worker creates it', def: '12' },
+      { flag: '--session-timeout-ms MS', text: 'a silent worker is dropped after MS and its streams move (failover time)', def: '30000' },
+      { flag: '--heartbeat-interval-ms MS', text: 'group heartbeat, at most a third of the session timeout', def: '3000' },
     ],
     notes:
-      'Environment: RETINASTREAM_MODEL, _BACKEND, _PRECISION, _INPUTS (comma-separated [ID=]URL), _WS_PORT, _KAFKA_BROKERS, _JSONL, _MIN_SCORE.\n' +
+      'Environment: RETINASTREAM_MODEL, _BACKEND, _PRECISION, _INPUTS (comma-separated [ID=]URL), _WS_PORT, _KAFKA_BROKERS, _JSONL, _MIN_SCORE, _CLUSTER.\n' +
       'Precedence: config/default.jsonc < --config FILE < environment < flags.',
   },
   detect: {
@@ -125,8 +131,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     ],
   },
   bench: {
-    usage: 'retinastream bench model|pipeline|tracking [flags]',
-    summary: 'Print speed figures (see `retinastream bench model --help`, `retinastream bench pipeline --help`) and tracking accuracy (`retinastream bench tracking --help`).',
+    usage: 'retinastream bench model|pipeline|tracking|cluster [flags]',
+    summary: 'Print speed figures (see `retinastream bench model --help`, `bench pipeline --help`, `bench cluster --help`) and tracking accuracy (`bench tracking --help`).',
     flags: [],
   },
   'bench model': {
@@ -185,6 +191,60 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--detections FILE', text: '(b) detections from a `retinastream run` JSONL file instead of running the model', def: 'run the demo model' },
       { flag: '--model DIR', text: '(b) model directory', def: 'models/demo' },
       BACKEND,
+      { flag: '--json', text: 'print one JSON object' },
+    ],
+  },
+  streams: {
+    usage: 'retinastream streams add|rm|ls [flags]',
+    summary: 'The cluster stream registry (see `retinastream streams add --help`, `rm --help`, `ls --help`).',
+    flags: [],
+  },
+  'streams add': {
+    usage: 'retinastream streams add [ID=]URL [--live] [--loop] [--rtsp-transport tcp|udp] [--replace] --kafka-brokers H:P',
+    summary: 'Add a stream to the registry; the cluster starts it on one worker at once.',
+    flags: [
+      { flag: '--kafka-brokers H:P,...', text: 'the cluster\'s Kafka (or env RETINASTREAM_KAFKA_BROKERS, config sinks.kafka.brokers)' },
+      { flag: '--registry-topic T', text: 'the registry topic', def: 'retinastream.streams' },
+      { flag: '--partitions N', text: 'partitions when this creates the registry topic', def: '12' },
+      { flag: '--config FILE', text: 'a config file (brokers, registry topic)' },
+      { flag: '--live', text: 'drop-to-newest even for a file' },
+      { flag: '--loop', text: 'a local file looped at its native rate' },
+      { flag: '--rtsp-transport tcp|udp', text: 'RTSP transport', def: "ffmpeg's" },
+      { flag: '--replace', text: 'change an existing stream (it restarts on its worker)' },
+    ],
+  },
+  'streams rm': {
+    usage: 'retinastream streams rm ID... --kafka-brokers H:P',
+    summary: 'Remove streams from the registry (a tombstone each); their worker stops them at once.',
+    flags: [
+      { flag: '--kafka-brokers H:P,...', text: 'the cluster\'s Kafka' },
+      { flag: '--registry-topic T', text: 'the registry topic', def: 'retinastream.streams' },
+      { flag: '--config FILE', text: 'a config file (brokers, registry topic)' },
+    ],
+  },
+  'streams ls': {
+    usage: 'retinastream streams ls [--json] --kafka-brokers H:P',
+    summary: 'List the registry with the worker running each stream (from the latest status events).',
+    flags: [
+      { flag: '--kafka-brokers H:P,...', text: 'the cluster\'s Kafka' },
+      { flag: '--registry-topic T', text: 'the registry topic', def: 'retinastream.streams' },
+      { flag: '--kafka-status-topic T', text: 'where the workers send status events', def: 'detections.status' },
+      { flag: '--config FILE', text: 'a config file (brokers, topics)' },
+      { flag: '--json', text: 'one JSON line per stream: {id, url, worker, state}' },
+    ],
+  },
+  'bench cluster': {
+    usage: 'retinastream bench cluster [--workers N] [--streams N] [--fps N] [--session-timeout-ms MS] [--kafka H:P] [--json]',
+    summary: 'What a rebalance costs on a cluster on this machine: failover time after a SIGKILL, streams moved, frames missing and events duplicated per move.',
+    flags: [
+      { flag: '--kafka H:P', text: 'an existing broker', def: 'a local broker from the jars of scripts/setup/kafka.sh' },
+      { flag: '--workers N', text: 'worker processes', def: '3' },
+      { flag: '--streams N', text: 'looped file streams, one per registry partition', def: '6' },
+      { flag: '--fps N', text: 'frame rate of the generated clip', def: '4' },
+      { flag: '--session-timeout-ms MS', text: 'the group session timeout', def: '6000' },
+      { flag: '--heartbeat-interval-ms MS', text: 'the group heartbeat', def: '1000' },
+      { flag: '--backend B', text: 'backend of the workers', def: 'wasm' },
+      { flag: '--canvas WxH', text: 'clip size and model canvas', def: '320x192' },
       { flag: '--json', text: 'print one JSON object' },
     ],
   },

@@ -12,8 +12,9 @@ usage:
   retinastream info DIR|NAME                                                                     describe a model
   retinastream eval --dataset ANNOTATIONS (--results FILE | --model DIR --images DIR) [--json]   COCO metrics
   retinastream train --config FILE                                                               train with focal loss
-  retinastream bench model|pipeline|tracking [...]                                               print speed figures
+  retinastream bench model|pipeline|tracking|cluster [...]                                       print speed and tracking figures
   retinastream models list | pull NAME                                                           COCO model zoo
+  retinastream streams add [ID=]URL | rm ID | ls --kafka-brokers H:P       cluster stream registry (run --cluster NAME)
 
 global flags: --verbose (stack traces), --backend tensorflow-gpu|tensorflow|wasm|cpu, --version
 help on a command: retinastream COMMAND --help (e.g. retinastream run --help)
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   train: async () => (await import('./commands/train.ts')).trainCommand,
   models: async () => (await import('./commands/models.ts')).modelsCommand,
+  streams: async () => (await import('./commands/streams.ts')).streamsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -38,6 +38,8 @@ export interface RunConfig {
     ws: { host: string; port: number | null; token: string | null; maxClients: number; maxMessageBytes: number; maxBufferedBytes: number; pingIntervalMs: number; viewer: boolean };
     kafka: { brokers: string[]; topic: string; statusTopic: string; clientId: string; bufferSize: number };
   };
+  /** Cluster mode (run --cluster NAME); see config/default.jsonc. */
+  cluster: { name: string | null; workerId: string | null; registryTopic: string; partitions: number; sessionTimeoutMs: number; heartbeatIntervalMs: number };
   statusIntervalMs: number;
   /** ByteTrack per stream (see config/default.jsonc). */
   tracking: ByteTrackOptions & { enabled: boolean };
@@ -160,7 +162,22 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   num(c.statusIntervalMs, 'statusIntervalMs', 0, 3600000);
   validateTracking(c.tracking);
   validateZones(c, ConfigError);
+  validateCluster(c);
   return c;
+}
+
+function validateCluster(c: RunConfig): void {
+  const cl = c.cluster;
+  if (cl.name !== null && (typeof cl.name !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(cl.name))) throw new ConfigError(`cluster.name: ${JSON.stringify(cl.name)} is not null or 1-200 of A-Z a-z 0-9 . _ -`);
+  if (cl.workerId !== null && (typeof cl.workerId !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(cl.workerId))) throw new ConfigError(`cluster.workerId: ${JSON.stringify(cl.workerId)} is not null or 1-200 of A-Z a-z 0-9 . _ -`);
+  if (typeof cl.registryTopic !== 'string' || !/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,249}$/.test(cl.registryTopic)) throw new ConfigError(`cluster.registryTopic: "${cl.registryTopic}" is not a valid topic (A-Z a-z 0-9 . _ -)`);
+  num(cl.partitions, 'cluster.partitions', 1, 10000);
+  num(cl.sessionTimeoutMs, 'cluster.sessionTimeoutMs', 6000, 1800000);
+  num(cl.heartbeatIntervalMs, 'cluster.heartbeatIntervalMs', 100, Math.floor(cl.sessionTimeoutMs / 3));
+  if (cl.name !== null) {
+    if (c.sinks.kafka.brokers.length === 0) throw new ConfigError(`cluster.name: a cluster worker needs sinks.kafka.brokers (flag --kafka-brokers)`);
+    if (c.inputs.length > 0) throw new ConfigError(`inputs: a cluster worker takes its streams from the registry (retinastream streams add); leave inputs empty`);
+  }
 }
 
 function validatePostprocess(p: RunConfig['postprocess']): void {
@@ -231,6 +248,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, Json> {
   if (env.RETINASTREAM_WS_PORT) sinks.ws = { port: envInt(env, 'RETINASTREAM_WS_PORT', 0, 65535) };
   if (env.RETINASTREAM_KAFKA_BROKERS) sinks.kafka = { brokers: env.RETINASTREAM_KAFKA_BROKERS.split(',').filter(Boolean) };
   if (env.RETINASTREAM_JSONL) sinks.jsonl = env.RETINASTREAM_JSONL;
+  if (env.RETINASTREAM_CLUSTER) o.cluster = { name: env.RETINASTREAM_CLUSTER };
   if (Object.keys(sinks).length) o.sinks = sinks;
   return o;
 }

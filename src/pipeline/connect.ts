@@ -1,7 +1,7 @@
 // The one place where a running pipeline meets its consumers: metrics (decoded frames, batches, every
 // event, sink stats, worker stats) and the sinks, each an observer of the shared event stream.
 // Used by `retinastream run`, `retinastream bench pipeline` and the library API.
-import { identity, type Observer, type OperatorFunction, type Subscription } from 'rxjs';
+import { identity, map, mergeMap, type Observer, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Metrics } from './metrics/metrics.ts';
 import { fanOut, sinkObserver } from './operators/fanOut.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -32,7 +32,8 @@ export function connectPipeline(pipeline: Pipeline, o: ConnectOptions): Subscrip
   observers.push(...o.sinks.map(sinkObserver), ...(o.observers ?? []));
   const subscription = fanOut(pipeline.events$.pipe(o.filter ?? identity), observers);
   if (metrics) {
-    for (const s of pipeline.sources) subscription.add(s.frameReady$.subscribe(() => metrics.frameDecoded(s.id)));
+    // sources$: also the streams added while the pipeline runs
+    subscription.add(pipeline.sources$.pipe(mergeMap((s) => s.frameReady$.pipe(map(() => s.id)))).subscribe((id) => metrics.frameDecoded(id)));
     subscription.add(
       pipeline.results$.subscribe({
         next: (r) => {

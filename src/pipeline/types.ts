@@ -74,6 +74,8 @@ export interface DetectionEvent {
   detections: EventDetection[];
   /** Frames of this stream dropped since the previous event. */
   droppedFrames: number;
+  /** Cluster mode (`run --cluster`): the worker that produced the event. Absent outside a cluster. */
+  worker?: string;
 }
 
 export type StreamState = 'connecting' | 'live' | 'stalled' | 'backing_off' | 'ended' | 'failed';
@@ -92,6 +94,8 @@ export interface StreamStatusEvent {
   attempt?: number;
   /** Milliseconds until the next attempt, when backing off. */
   retryInMs?: number;
+  /** Cluster mode: the worker running the stream ('connecting' from 'ended' is a start there, 'ended' a stop). */
+  worker?: string;
 }
 
 /**
@@ -109,6 +113,8 @@ export interface FramesLostEvent {
   /** The frames of this stream that were lost (in order). */
   frameNumbers: number[];
   time: string;
+  /** Cluster mode: the worker that lost the frames. */
+  worker?: string;
 }
 
 /** A track was confirmed (its id is first on a detection in the frame of the detections event that follows). */
@@ -128,6 +134,8 @@ export interface TrackStartedEvent {
   box: [number, number, number, number];
   score: number;
   time: string;
+  /** Cluster mode: the worker that produced the event. */
+  worker?: string;
 }
 
 /** A confirmed track ended: lost for longer than tracking.trackBuffer frames, a duplicate of another, or the run ended. */
@@ -151,6 +159,8 @@ export interface TrackEndedEvent {
   framesSeen: number;
   reason: 'lost' | 'duplicate' | 'stream_ended';
   time: string;
+  /** Cluster mode: the worker that produced the event. */
+  worker?: string;
 }
 
 /** A tracked object's anchor point (bottom centre of its box by default) entered a zone. */
@@ -167,6 +177,8 @@ export interface ZoneEnterEvent {
   /** Tracks in the zone after this event. */
   occupancy: number;
   time: string;
+  /** Cluster mode: the worker that produced the event. */
+  worker?: string;
 }
 
 /** A tracked object left a zone (its anchor point left, or its track ended inside). */
@@ -185,6 +197,8 @@ export interface ZoneExitEvent {
   reason: 'left' | 'track_ended';
   occupancy: number;
   time: string;
+  /** Cluster mode: the worker that produced the event. */
+  worker?: string;
 }
 
 /** A tracked object's anchor point crossed a directed line (from -> to). */
@@ -203,6 +217,8 @@ export interface LineCrossEvent {
   /** Crossings of this line so far, per direction. */
   counts: { in: number; out: number };
   time: string;
+  /** Cluster mode: the worker that produced the event. */
+  worker?: string;
 }
 
 export type TrackEvent = TrackStartedEvent | TrackEndedEvent;

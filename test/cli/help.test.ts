@@ -22,6 +22,10 @@ const COMMANDS: Array<[string[], string, string?]> = [
   [['train'], 'train.ts'],
   [['bench', 'model'], 'bench.ts'],
   [['bench', 'pipeline'], 'pipelineBench.ts'],
+  [['bench', 'cluster'], 'clusterBench.ts'],
+  [['streams', 'add'], 'streams.ts', 'add'],
+  [['streams', 'rm'], 'streams.ts', 'rm'],
+  [['streams', 'ls'], 'streams.ts', 'ls'],
   [['models', 'list'], 'models.ts', 'list'],
   [['models', 'pull'], 'models.ts', 'pull'],
 ];
@@ -32,8 +36,8 @@ describe('--help', () => {
       let flags = parsedFlags(file);
       if (section) {
         const src = readFileSync(join(REPO, 'src/cli/commands', file), 'utf8');
-        const start = src.indexOf(`parse('models ${section}'`);
-        assert.ok(start >= 0, `parse('models ${section}' in ${file}`);
+        const start = src.indexOf(`parse('${cmd[0]} ${section}'`);
+        assert.ok(start >= 0, `parse('${cmd[0]} ${section}' in ${file}`);
         flags = parsedFlags(file, start, src.indexOf('});', start));
       }
       assert.ok(flags.length >= 1, `found the flags of ${file}`);

@@ -157,5 +157,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (what === 'model') return benchModelCommand(rest);
   if (what === 'pipeline') return (await import('./pipelineBench.ts')).benchPipelineCommand(rest);
   if (what === 'tracking') return (await import('./trackingBench.ts')).benchTrackingCommand(rest);
-  throw new UsageError(`retinastream bench: expected "model", "pipeline" or "tracking", got ${what === undefined ? 'nothing' : `"${what}"`}`);
+  if (what === 'cluster') return (await import('./clusterBench.ts')).benchClusterCommand(rest);
+  throw new UsageError(`retinastream bench: expected "model", "pipeline", "tracking" or "cluster", got ${what === undefined ? 'nothing' : `"${what}"`}`);
 }

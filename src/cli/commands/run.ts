@@ -1,7 +1,10 @@
 // retinastream run: the streaming job. Inputs -> ffmpeg -> batches -> RetinaNet -> events -> JSONL / WebSocket / Kafka.
 import { existsSync } from 'node:fs';
-import { identity, pipe } from 'rxjs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { identity, pipe } from 'rxjs';
+import { joinCluster, stampWorker, type Membership } from '../../cluster/member.ts';
+import type { StreamSpec } from '../../cluster/streamSpec.ts';
 import { checkZoneStreams, PROJECT_ROOT, resolveRunConfig, type RunConfig } from '../../config/runConfig.ts';
 import { trackEvents } from '../../pipeline/tracking/trackOperator.ts';
 import { zoneEvents } from '../../pipeline/tracking/zoneOperator.ts';
@@ -58,6 +61,12 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     classes: { type: 'string' },
     'class-agnostic-nms': { type: 'boolean' },
     'no-track': { type: 'boolean' },
+    cluster: { type: 'string' },
+    'worker-id': { type: 'string' },
+    'registry-topic': { type: 'string' },
+    partitions: { type: 'string' },
+    'session-timeout-ms': { type: 'string' },
+    'heartbeat-interval-ms': { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`retinastream run: unexpected argument "${positionals[0]}" (inputs go after --input)`);
   const f: Record<string, unknown> = {};
@@ -108,6 +117,14 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (Object.keys(post).length) f.postprocess = post;
   if (values['no-track']) f.tracking = { enabled: false };
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
+  const cluster: Record<string, unknown> = {};
+  if (values.cluster !== undefined) cluster.name = values.cluster;
+  if (values['worker-id'] !== undefined) cluster.workerId = values['worker-id'];
+  if (values['registry-topic'] !== undefined) cluster.registryTopic = values['registry-topic'];
+  if (values.partitions !== undefined) cluster.partitions = intFlag('partitions', values.partitions, 12, 1, 10000);
+  if (values['session-timeout-ms'] !== undefined) cluster.sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 30000, 6000, 1800000);
+  if (values['heartbeat-interval-ms'] !== undefined) cluster.heartbeatIntervalMs = intFlag('heartbeat-interval-ms', values['heartbeat-interval-ms'], 3000, 100);
+  if (Object.keys(cluster).length) f.cluster = cluster;
   if (values['status-interval-ms']) f.statusIntervalMs = intFlag('status-interval-ms', values['status-interval-ms'], 5000, 0);
   return { file: values.config, flags: f, loop: values.loop ?? false };
 }
@@ -122,6 +139,12 @@ function isLocalFile(url: string): boolean {
   return /^file:\/\//i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
+/** A registry stream as a pipeline input (`loop` in its spec or `run --loop`: looped at native rate). */
+export function specInput(spec: StreamSpec, loopAll: boolean) {
+  const input = { id: spec.id, url: spec.url, ...(spec.live !== undefined ? { live: spec.live } : {}), ...(spec.rtspTransport ? { rtspTransport: spec.rtspTransport } : {}) };
+  return spec.loop || loopAll ? loopInput(input) : input;
+}
+
 /** Canvas from the model's input policy: long side maxSize, short side minSize, both rounded up to /32. */
 export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number, number] {
   const { minSize, maxSize, sizeDivisible } = engine.config.input;
@@ -130,6 +153,8 @@ export function defaultCanvas(engine: Pick<InferenceEngine, 'config'>): [number,
 }
 
 interface Running {
+  /** Cluster mode: the group membership, left first at shutdown. */
+  membership: Membership | null;
   pipeline: Pipeline;
   engine: InferenceEngine;
   sinks: Sink[];
@@ -163,7 +188,7 @@ async function openSinks(cfg: RunConfig, metrics: Metrics, detectorReady: () => 
     }
     const ws = cfg.sinks.ws;
     if (ws.port !== null) {
-      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
+      http = await startHttpServer({ host: ws.host, port: ws.port, metrics, health: healthFromMetrics(metrics, { modelLoaded: detectorReady, idleIsReady: cfg.cluster.name !== null }), routes: (req, res) => viewer?.handleRequest(req, res) ?? false });
       sinks.push(
         createWsSink({
           server: http.server,
@@ -203,6 +228,7 @@ async function closeSinks(sinks: Sink[], http: HttpServerHandle | null, viewer: 
 const FINISH_BATCHES_MS = 5_000;
 
 async function shutdown(r: Running): Promise<void> {
+  await r.membership?.stop();
   const stopped = r.pipeline.stop();
   const late = setTimeout(() => void r.engine.close(), FINISH_BATCHES_MS);
   await stopped;
@@ -229,7 +255,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const cfg = resolveRunConfig({ file, env: process.env, flags: flags as never });
   const modelDir = cfg.model ? await resolveModel(cfg.model) : DEMO_MODEL; // a directory or a zoo name
   if (!cfg.model && !existsSync(join(modelDir, 'model.json'))) throw new UsageError(`--model: no model given and the bundled demo model is missing (${modelDir})`);
-  const given = cfg.inputs.length ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
+  const clusterName = cfg.cluster.name;
+  const workerId = cfg.cluster.workerId ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  // a cluster worker starts with no stream: the registry gives them
+  const given = cfg.inputs.length || clusterName ? cfg.inputs : [{ id: 'demo', url: DEMO_VIDEO }];
   const inputs = loop ? given.map(loopInput) : given;
   const seen = new Set<string>();
   const resolved = inputs.map((inp) => {
@@ -238,7 +267,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     seen.add(id);
     return { ...inp, id };
   });
-  checkZoneStreams(cfg, resolved.map((i) => i.id));
+  if (!clusterName) checkZoneStreams(cfg, resolved.map((i) => i.id)); // a worker's streams come from the registry later
 
   const metrics = createMetrics();
   let engine: InferenceEngine | null = null;
@@ -265,6 +294,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxBatch: cfg.batch.maxBatch,
       maxWaitMs: cfg.batch.maxWaitMs,
       source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
+      open: clusterName !== null,
     });
   } catch (e) {
     // start-up failed: nothing may keep the process alive (the HTTP listener, a Kafka client)
@@ -277,7 +307,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // tracking runs on what every sink gets (after the score and class filter), then zones and lines on the tracks
   const analytics = tracking ? pipe(trackEvents(trackOptions), zoneEvents(cfg.zones, cfg.lines)) : identity;
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}; tracking ${tracking ? `on${cfg.zones.length + cfg.lines.length ? ` (${cfg.zones.length} zone(s), ${cfg.lines.length} line(s))` : ''}` : 'off'}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${clusterName ? `cluster ${clusterName} as worker ${workerId} (streams from the registry)` : `${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}`}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : ''}; tracking ${tracking ? `on${cfg.zones.length + cfg.lines.length ? ` (${cfg.zones.length} zone(s), ${cfg.lines.length} line(s))` : ''}` : 'off'}\n`,
   );
   // the viewer keeps each batch's frames before their events reach it: subscribed ahead of the sinks
   if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });
@@ -286,7 +316,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     metrics,
     engine,
     maxBatch: cfg.batch.maxBatch,
-    filter: pipe(filterEvents(keep), analytics),
+    // the worker's name goes on every event, the tracker's and zones' included
+    filter: pipe(filterEvents(keep), analytics, clusterName ? stampWorker(workerId) : identity),
     observers: [
       {
         next: (e) => {
@@ -297,7 +328,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(viewer ? [{ next: (e: PipelineEvent) => viewer.onEvent(e) }] : []),
     ],
   });
-  const running: Running = { pipeline, engine, sinks, http, metrics, viewer };
+  const running: Running = { pipeline, engine, sinks, http, metrics, viewer, membership: null };
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     if (stopping) return;
@@ -334,6 +365,38 @@ export async function runCommand(argv: string[]): Promise<number> {
         }, cfg.statusIntervalMs)
       : null;
   pipeline.start();
+  if (clusterName) {
+    const k = cfg.sinks.kafka;
+    try {
+      running.membership = await joinCluster({
+        brokers: k.brokers,
+        clientId: `${k.clientId}-${workerId}`,
+        name: clusterName,
+        workerId,
+        registryTopic: cfg.cluster.registryTopic,
+        partitions: cfg.cluster.partitions,
+        sessionTimeoutMs: cfg.cluster.sessionTimeoutMs,
+        heartbeatIntervalMs: cfg.cluster.heartbeatIntervalMs,
+        log: (level, m) => process.stderr.write(`kafka ${level}: ${m}\n`),
+        info: (m) => process.stderr.write(`${m}\n`),
+        registry: metrics.registry,
+        runner: {
+          start: (spec) => void pipeline.addInput(specInput(spec, loop)),
+          stop: async (id, reason) => void (await pipeline.removeInput(id, reason)),
+        },
+      });
+    } catch (e) {
+      // Kafka unreachable: nothing may keep the process alive (the status timer, signal handlers, sinks)
+      if (timer) clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await shutdown(running);
+      await engine.close();
+      throw e;
+    }
+    // a signal during the join: shutdown() ran without the membership
+    if (stopping) await running.membership.stop();
+  }
   let fatal: unknown = null;
   await pipeline.done.catch((e) => (fatal = e));
   if (timer) clearInterval(timer);
@@ -347,7 +410,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const failed = pipeline.sources.filter((s) => s.state === 'failed').map((s) => s.id);
-  if (failed.length === pipeline.sources.length) {
+  if (failed.length > 0 && failed.length === pipeline.sources.length) {
     process.stderr.write(`all inputs failed: ${failed.join(', ')}\n`);
     return 1;
   }

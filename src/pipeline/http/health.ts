@@ -29,6 +29,8 @@ export interface HealthOptions {
   deadAfterMs?: number;
   /** A sink whose stats say `outageMs` above this (Kafka unreachable) is reported degraded (default 30 s). */
   sinkOutageMs?: number;
+  /** Ready with no stream at all (a cluster worker the group gave no stream, or whose streams all moved away). */
+  idleIsReady?: boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export function healthFromMetrics(metrics: Metrics, opts: HealthOptions): () => 
       if (typeof outage === 'number' && outage > sinkOutageMs) degraded.push(`sink ${name}: broker unreachable for ${Math.round(outage / 1000)} s`);
     }
     const modelLoaded = opts.modelLoaded();
-    return { ready: modelLoaded && snap.streams.length > 0 && (anyLive || allEnded), modelLoaded, streams, degraded };
+    const known = snap.streams.length > 0 || opts.idleIsReady === true;
+    return { ready: modelLoaded && known && (anyLive || allEnded), modelLoaded, streams, degraded };
   };
 }

@@ -45,8 +45,8 @@ export interface StreamSource {
   readonly state: StreamState;
   stats(): SourceStats;
   start(): void;
-  /** Kills ffmpeg, drops buffered frames, completes the observables; state 'ended'. */
-  stop(): Promise<void>;
+  /** Kills ffmpeg, drops buffered frames, completes the observables; state 'ended' (reason: `reason`, default "stopped"). */
+  stop(reason?: string): Promise<void>;
   /** Resolves with 'ended' or 'failed' once the source is over. */
   readonly done: Promise<StreamState>;
 }
@@ -160,7 +160,7 @@ class FfmpegStreamSource implements StreamSource {
     return s;
   }
 
-  async stop(): Promise<void> {
+  async stop(reason = 'stopped'): Promise<void> {
     if (this.finished) return;
     this.stopping = true;
     this.clearTimers();
@@ -168,7 +168,7 @@ class FfmpegStreamSource implements StreamSource {
     this.session = null;
     if (session) await session.kill();
     this.buffer.clear();
-    this.finish('ended', 'stopped');
+    this.finish('ended', reason);
   }
 
   // ---- connection lifecycle ----

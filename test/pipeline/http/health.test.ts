@@ -1,44 +1,18 @@
-// /healthz degraded: a failed stream, a stream down past deadAfterMs, and a sink whose broker has been
-// unreachable past sinkOutageMs each make the report degraded (HTTP 503) with one line saying which.
+// Readiness of a process with no stream: a plain run is not ready until it knows a stream; a cluster worker
+// (idleIsReady) is ready with none (the group may give it nothing) and still follows its streams once it has some.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { healthFromMetrics } from '../../../src/pipeline/http/health.ts';
-import { startHttpServer } from '../../../src/pipeline/http/server.ts';
 import { createMetrics } from '../../../src/pipeline/metrics/metrics.ts';
-import type { Sink, StreamState } from '../../../src/pipeline/types.ts';
 
-const status = (streamId: string, state: StreamState) => ({ schemaVersion: 1 as const, type: 'status' as const, streamId, state, previousState: null, time: '' });
-
-test('/healthz reports failed and long-dead streams and an unreachable broker as degraded (503)', async () => {
+test('idleIsReady: ready with no stream; a stream stalled past the deadline still degrades it', () => {
   let t = 1_000_000;
   const metrics = createMetrics({ defaultMetrics: false, now: () => t });
-  let outageMs = 0;
-  const kafka: Sink = { name: 'kafka', write() {}, close: async () => {}, stats: () => ({ written: 0, dropped: 0, outageMs }) };
-  metrics.watchSink(kafka);
-  const http = await startHttpServer({ port: 0, metrics, health: healthFromMetrics(metrics, { modelLoaded: () => true, deadAfterMs: 60_000, sinkOutageMs: 30_000 }) });
-  const get = async () => {
-    const r = await fetch(`http://127.0.0.1:${http.port}/healthz`);
-    return { status: r.status, degraded: ((await r.json()) as { degraded: string[] }).degraded };
-  };
-  try {
-    metrics.frameDecoded('cam1');
-    metrics.observeEvent(status('cam1', 'live'));
-    metrics.observeEvent(status('cam2', 'backing_off'));
-    assert.deepEqual(await get(), { status: 200, degraded: [] }, 'one stream backing off for a moment is not degraded');
-
-    outageMs = 29_000;
-    assert.deepEqual(await get(), { status: 200, degraded: [] }, 'a short outage is not degraded');
-    outageMs = 45_000;
-    assert.deepEqual(await get(), { status: 503, degraded: ['sink kafka: broker unreachable for 45 s'] });
-    outageMs = 0;
-
-    t += 61_000;
-    metrics.frameDecoded('cam1');
-    assert.deepEqual(await get(), { status: 503, degraded: ['stream cam2: backing_off for 61 s'] });
-
-    metrics.observeEvent(status('cam2', 'failed'));
-    assert.deepEqual(await get(), { status: 503, degraded: ['stream cam2: failed'] });
-  } finally {
-    await http.close();
-  }
+  assert.equal(healthFromMetrics(metrics, { modelLoaded: () => true })().ready, false, 'a plain run with no stream yet');
+  const worker = healthFromMetrics(metrics, { modelLoaded: () => true, idleIsReady: true, deadAfterMs: 1000 });
+  assert.deepEqual(worker(), { ready: true, modelLoaded: true, streams: {}, degraded: [] });
+  assert.equal(healthFromMetrics(metrics, { modelLoaded: () => false, idleIsReady: true })().ready, false, 'not before the model is loaded');
+  metrics.observeEvent({ schemaVersion: 1, type: 'status', streamId: 'cam1', state: 'stalled', previousState: 'live', time: new Date(t).toISOString() });
+  t += 2000;
+  assert.deepEqual(worker().degraded, ['stream cam1: stalled for 2 s']);
 });
