@@ -56,8 +56,6 @@ export interface ByteTrackOptions {
   recoverBuffer: number;
   /** Recovery: largest 1 - buffered IoU of a pair. */
   recoverThresh: number;
-  /** A new track whose detection scores >= this is confirmed (gets its id) at once; 1 = never (ByteTrack). */
-  confirmThresh: number;
   /** Match only detections of the track's class (else class-agnostic; a track's class is its most frequent). */
   perClass: boolean;
 }
@@ -79,7 +77,6 @@ export const BYTE_TRACK_DEFAULTS: Readonly<ByteTrackOptions> = Object.freeze({
   matchBuffer: 0.3,
   recoverBuffer: 1,
   recoverThresh: 0.8,
-  confirmThresh: 1,
   fuseScore: true,
   perClass: false,
 });
@@ -245,7 +242,7 @@ export class ByteTracker {
       if (dets[i].score < o.newTrackThresh) continue;
       const t = this.newTrack(dets[i], frame);
       born.push(t);
-      if (this.frames === 1 || o.minHits <= 1 || dets[i].score >= o.confirmThresh) {
+      if (this.frames === 1 || o.minHits <= 1) {
         this.confirm(t, started);
         trackIds[i] = t.trackId;
       }
