@@ -49,9 +49,9 @@ export interface ByteTrackOptions {
    * widened by this fraction (not the prediction, which a bounce or a stop makes wrong), or that box moved on by
    * the velocity observed over the track's last OBSERVED matches (the filter's velocity lags behind a turn: an
    * object hidden for a while after a bounce reappears where its observed motion says), whichever overlaps more;
-   * a recovered track restarts its filter with the velocity observed between the two boxes. Only detections of the track's
-   * (most frequent) class are considered: a weaker cue than the prediction, it must not hand a track that left
-   * to a new object of another class. 0 disables it.
+   * a recovered track restarts its filter with the velocity observed between the two boxes. Only detections of
+   * the track's (most frequent) class are considered: a weaker cue than the prediction, it must not hand a track
+   * that left to a new object of another class. 0 disables it.
    */
   recoverBuffer: number;
   /** Recovery: largest 1 - buffered IoU of a pair. */
