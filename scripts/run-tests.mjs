@@ -33,6 +33,7 @@ const NOT_UNIT = {
   'test/cli/commands/demoRun.test.ts': 'the whole demo video through the demo model',
   'test/cli/commands/pipelineBench.test.ts': 'a pipeline benchmark run',
   'test/cli/commands/trackingBench.test.ts': 'runs TrackEval and supervision (Python) on the demo model\'s detections',
+  'test/bench/trackingBench.test.ts': 'runs TrackEval and supervision (Python)',
   'test/train/trainer/trainCommand.test.ts': 'a training run through the CLI',
   'test/cluster/cluster.test.ts': 'a Kafka broker and four worker processes',
 };

@@ -29,6 +29,10 @@ export interface TrackScores {
   MOTA: number;
   IDF1: number;
   IDSW: number;
+  /** Identity matches, misses and extras (IDF1 = 2 IDTP / (2 IDTP + IDFN + IDFP)). */
+  IDTP: number;
+  IDFN: number;
+  IDFP: number;
   gtIds: number;
   ids: number;
 }
@@ -84,13 +88,20 @@ export interface NoiseOptions {
   height: number;
 }
 
-/** Ground truth turned into detections: jittered boxes, some missing, scores in [0.3, 1), a few false positives. */
-export function noisyDetections(gt: GroundTruth, o: NoiseOptions): Frames {
+/**
+ * Ground truth turned into detections: jittered boxes, some missing, scores in [0.3, 1), a few false positives.
+ * `dropped`: the ground-truth boxes left out.
+ */
+export function noisyDetections(gt: GroundTruth, o: NoiseOptions): Frames & { dropped: number } {
   const r = rng(o.seed);
-  return gt.byFrame.map((objs) => {
+  let dropped = 0;
+  const frames = gt.byFrame.map((objs) => {
     const dets: Detection[] = [];
     for (const g of objs) {
-      if (r() < o.dropout) continue;
+      if (r() < o.dropout) {
+        dropped++;
+        continue;
+      }
       const [x1, y1, x2, y2] = g.box;
       const w = x2 - x1, h = y2 - y1;
       const cx = (x1 + x2) / 2 + gauss(r) * o.noise * w;
@@ -106,6 +117,16 @@ export function noisyDetections(gt: GroundTruth, o: NoiseOptions): Frames {
     }
     return dets;
   });
+  return Object.assign(frames, { dropped });
+}
+
+/**
+ * The best IDF1 of a tracker that labels detections (as ByteTrack: it outputs no box the detector did not give)
+ * when `dropped` of the `gtBoxes` ground-truth boxes have no detection: those are misses whatever it does, so at
+ * best IDTP = gtBoxes - dropped, IDFN = dropped, IDFP = 0.
+ */
+export function idf1Ceiling(gtBoxes: number, dropped: number): number {
+  return (2 * (gtBoxes - dropped)) / (2 * gtBoxes - dropped);
 }
 
 /** Our tracker over the frames: the rows of detections on confirmed tracks, and the mean update time. */

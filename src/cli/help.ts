@@ -186,6 +186,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--dropout F', text: '(a) fraction of ground-truth boxes missing', def: '0.1' },
       { flag: '--false-positives N', text: '(a) random boxes added per frame', def: '1' },
       { flag: '--seed N', text: '(a) noise seed', def: '1' },
+      { flag: '--seeds N', text: '(a) run seeds seed .. seed + N - 1 and print means (IDF1 range)', def: '1' },
       { flag: '--min-score S', text: '(b) detector score threshold', def: '0.1' },
       { flag: '--high-thresh S', text: 'both trackers: high-score threshold (new tracks at S + 0.1, as supervision)', def: 'config tracking.highThresh' },
       { flag: '--detections FILE', text: '(b) detections from a `retinastream run` JSONL file instead of running the model', def: 'run the demo model' },

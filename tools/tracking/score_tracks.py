@@ -3,7 +3,8 @@
 the implementation behind the MOTChallenge and KITTI leaderboards. Used by `retinastream bench tracking`.
 
 stdin: {"frames": N, "gt": [[frame, id, x1, y1, x2, y2], ...], "runs": {"name": [[frame, id, x1, y1, x2, y2], ...], ...}}
-stdout: one JSON line {"trackeval": version, "runs": {"name": {"HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW", "gtIds", "ids"}}}
+stdout: one JSON line {"trackeval": version, "runs": {"name": {"HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW", "IDTP", "IDFN",
+        "IDFP", "gtIds", "ids"}}}
 Frames are 0..N-1; ids any integers. Similarity is box IoU, as MOTChallenge 2D box tracking.
 """
 import json
@@ -63,6 +64,9 @@ def score(gt_rows, rows, frames):
         "MOTA": float(clear["MOTA"]),
         "IDF1": float(ident["IDF1"]),
         "IDSW": int(clear["IDSW"]),
+        "IDTP": int(ident["IDTP"]),
+        "IDFN": int(ident["IDFN"]),
+        "IDFP": int(ident["IDFP"]),
         "gtIds": n_gt,
         "ids": n_tr,
     }

@@ -8,13 +8,13 @@ import type { Detection } from '../../model/detector.ts';
 import { createPipeline } from '../../pipeline/pipeline.ts';
 import type { DetectionEvent, PipelineEvent } from '../../pipeline/types.ts';
 import { BYTE_TRACK_DEFAULTS, type ByteTrackOptions } from '../../pipeline/tracking/byteTrack.ts';
-import { loadGroundTruth, noisyDetections, runOurs, runSupervision, scoreRuns, trackerCost, type Frames, type TrackScores } from '../../bench/trackingBench.ts';
+import { idf1Ceiling, loadGroundTruth, noisyDetections, runOurs, runSupervision, scoreRuns, trackerCost, type Frames, type TrackRow, type TrackScores } from '../../bench/trackingBench.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { defaultCanvas } from './run.ts';
 
 export const usage =
-  'retinastream bench tracking [--noise F] [--dropout F] [--false-positives N] [--seed N] [--min-score S] [--high-thresh S] [--detections FILE.jsonl] [--model DIR] [--backend B] [--json]';
+  'retinastream bench tracking [--noise F] [--dropout F] [--false-positives N] [--seed N] [--seeds N] [--min-score S] [--high-thresh S] [--detections FILE.jsonl] [--model DIR] [--backend B] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
@@ -52,7 +52,21 @@ function detectionsFromJsonl(path: string, frames: number): Frames {
 }
 
 const f3 = (v: number) => v.toFixed(3);
-const row = (name: string, s: TrackScores) => `  ${name.padEnd(26)} HOTA ${f3(s.HOTA)}  DetA ${f3(s.DetA)}  AssA ${f3(s.AssA)}  MOTA ${f3(s.MOTA)}  IDF1 ${f3(s.IDF1)}  ID switches ${s.IDSW}  ids ${s.ids} (gt ${s.gtIds})`;
+const row = (name: string, s: TrackScores & { idf1Range?: [number, number] }) =>
+  `  ${name.padEnd(26)} HOTA ${f3(s.HOTA)}  DetA ${f3(s.DetA)}  AssA ${f3(s.AssA)}  MOTA ${f3(s.MOTA)}  IDF1 ${f3(s.IDF1)}${s.idf1Range ? ` [${f3(s.idf1Range[0])}-${f3(s.idf1Range[1])}]` : ''}  ID switches ${+s.IDSW.toFixed(1)}  ids ${+s.ids.toFixed(1)} (gt ${s.gtIds})`;
+
+/** The mean of runs `${prefix}0` .. `${prefix}${n - 1}` (IDTP, IDFN, IDFP summed), with the IDF1 range. */
+function seedMean(runs: Record<string, TrackScores>, prefix: string, n: number): TrackScores & { idf1Range: [number, number] } {
+  const list = Array.from({ length: n }, (_, k) => runs[`${prefix}${k}`]);
+  const mean = (k: keyof TrackScores) => list.reduce((s, r) => s + r[k], 0) / n;
+  const sum = (k: keyof TrackScores) => list.reduce((s, r) => s + r[k], 0);
+  const idf1 = list.map((r) => r.IDF1);
+  return {
+    HOTA: mean('HOTA'), DetA: mean('DetA'), AssA: mean('AssA'), MOTA: mean('MOTA'), IDF1: mean('IDF1'), IDSW: mean('IDSW'),
+    IDTP: sum('IDTP'), IDFN: sum('IDFN'), IDFP: sum('IDFP'), gtIds: list[0].gtIds, ids: mean('ids'),
+    idf1Range: [Math.min(...idf1), Math.max(...idf1)],
+  };
+}
 
 export async function benchTrackingCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench tracking', argv, {
@@ -60,6 +74,7 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
     dropout: { type: 'string' },
     'false-positives': { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     'min-score': { type: 'string' },
     'high-thresh': { type: 'string' },
     detections: { type: 'string' },
@@ -71,6 +86,7 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
   const dropout = numFlag('dropout', values.dropout, 0.1, 0, 0.9);
   const falsePositives = intFlag('false-positives', values['false-positives'], 1, 0, 100);
   const seed = intFlag('seed', values.seed, 1, 0, 2 ** 31);
+  const seeds = intFlag('seeds', values.seeds, 1, 1, 100);
   const minScore = numFlag('min-score', values['min-score'], 0.1, 0, 0.99);
   const { enabled: _enabled, ...configured } = loadDefaults().tracking;
   const options: ByteTrackOptions = { ...BYTE_TRACK_DEFAULTS, ...configured };
@@ -83,9 +99,18 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
   const gt = loadGroundTruth(DEMO_GT);
   const info = JSON.parse(readFileSync(DEMO_GT, 'utf8')).images[0] as { width: number; height: number };
 
-  // (a) the tracker alone on noisy ground truth
-  const noisy = noisyDetections(gt, { seed, noise, dropout, falsePositives, width: info.width, height: info.height });
-  const a = { ours: runOurs(noisy, options), supervision: runSupervision(noisy, options) };
+  // (a) the tracker alone on noisy ground truth, seeds seed .. seed + seeds - 1
+  const aRuns: Record<string, TrackRow[]> = {};
+  let dropped = 0;
+  let supervisionVersion = '';
+  for (let k = 0; k < seeds; k++) {
+    const noisy = noisyDetections(gt, { seed: seed + k, noise, dropout, falsePositives, width: info.width, height: info.height });
+    dropped += noisy.dropped;
+    aRuns[`aOurs${k}`] = runOurs(noisy, options).rows;
+    const sup = runSupervision(noisy, options);
+    aRuns[`aSupervision${k}`] = sup.rows;
+    supervisionVersion = sup.version;
+  }
   // (b) end to end on the demo model's detections
   let dets: Frames;
   if (values.detections) dets = detectionsFromJsonl(values.detections, gt.frames);
@@ -94,16 +119,19 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
     dets = await demoDetections({ model: values.model ?? DEMO_MODEL, backend: values.backend, minScore, frames: gt.frames });
   }
   const b = { ours: runOurs(dets, options), supervision: runSupervision(dets, options) };
-  const scored = scoreRuns(gt, { aOurs: a.ours.rows, aSupervision: a.supervision.rows, bOurs: b.ours.rows, bSupervision: b.supervision.rows });
+  const scored = scoreRuns(gt, { ...aRuns, bOurs: b.ours.rows, bSupervision: b.supervision.rows });
+  const a = { ours: seedMean(scored.runs, 'aOurs', seeds), supervision: seedMean(scored.runs, 'aSupervision', seeds) };
+  const gtBoxes = gt.rows.length * seeds;
+  const ceiling = idf1Ceiling(gtBoxes, dropped);
   // (c) cost per frame
   const cost = trackerCost(100, 300, options);
   const detsPerFrame = dets.reduce((n, d) => n + d.length, 0) / dets.length;
 
   const report = {
     trackeval: scored.version,
-    supervision: a.supervision.version,
+    supervision: supervisionVersion,
     options,
-    noisyGroundTruth: { noise, dropout, falsePositives, seed, ours: scored.runs.aOurs, supervision: scored.runs.aSupervision, targetIdf1: 0.95 },
+    noisyGroundTruth: { noise, dropout, falsePositives, seed, seeds, ours: a.ours, supervision: a.supervision, gtBoxes, dropped, idf1Ceiling: ceiling, targetIdf1: 0.95 },
     endToEnd: { minScore, detectionsPerFrame: detsPerFrame, ours: scored.runs.bOurs, supervision: scored.runs.bSupervision },
     cost: {
       ours100: cost,
@@ -118,10 +146,11 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
   const o = options;
   process.stdout.write(
     [
-      `tracker: ByteTrack, high ${o.highThresh} / low ${o.lowThresh} / new ${o.newTrackThresh}, match ${o.matchThresh}, buffer ${o.trackBuffer} frames, buffered IoU ${o.matchBuffer}, recovery ${o.recoverBuffer ? `buffer ${o.recoverBuffer}` : 'off'}; scored by TrackEval ${scored.version}; reference supervision ${a.supervision.version} ByteTrack (same parameters)`,
-      `(a) ground-truth boxes of the demo video, noise ${noise} of the box size, ${Math.round(dropout * 100)}% dropped, ${falsePositives} false positive(s) a frame (seed ${seed}):`,
-      row('ours', scored.runs.aOurs) + (scored.runs.aOurs.IDF1 >= 0.95 ? '  (target IDF1 >= 0.95: met)' : '  (target IDF1 >= 0.95: NOT met)'),
-      row('supervision ByteTrack', scored.runs.aSupervision),
+      `tracker: ByteTrack, high ${o.highThresh} / low ${o.lowThresh} / new ${o.newTrackThresh}, match ${o.matchThresh}, buffer ${o.trackBuffer} frames, buffered IoU ${o.matchBuffer}, recovery ${o.recoverBuffer ? `buffer ${o.recoverBuffer}` : 'off'}; scored by TrackEval ${scored.version}; reference supervision ${supervisionVersion} ByteTrack (same parameters)`,
+      `(a) ground-truth boxes of the demo video, noise ${noise} of the box size, ${Math.round(dropout * 100)}% dropped, ${falsePositives} false positive(s) a frame (${seeds > 1 ? `seeds ${seed}-${seed + seeds - 1}, means; IDF1 min-max in brackets` : `seed ${seed}`}):`,
+      row('ours', a.ours) + (a.ours.IDF1 >= 0.95 ? '  (target IDF1 >= 0.95: met)' : '  (target IDF1 >= 0.95: NOT met)'),
+      row('supervision ByteTrack', a.supervision),
+      `  ours: of ${gtBoxes} ground-truth boxes ${a.ours.IDTP} on their track's id; missed: ${dropped} dropped by the noise model (no detection: IDF1 <= ${f3(ceiling)} for any tracker that labels detections), ${a.ours.IDFN - dropped} detected but without their track's id (before a track is confirmed, while it is lost, or on another id); ${a.ours.IDFP} boxes on ids that are not theirs`,
       `(b) the demo model's detections on the demo video (score >= ${minScore}, ${detsPerFrame.toFixed(1)} a frame), the same for both:`,
       row('ours', scored.runs.bOurs) + (scored.runs.bOurs.HOTA >= scored.runs.bSupervision.HOTA ? '  (target HOTA >= reference: met)' : '  (target HOTA >= reference: NOT met)'),
       row('supervision ByteTrack', scored.runs.bSupervision),

@@ -6,8 +6,10 @@
 // States: tentative (no id yet; removed on its first miss) -> confirmed after minHits matches (gets the next
 // trackId of the stream; on the stream's first frame at once, as ByteTrack) -> lost when unmatched (kept for
 // trackBuffer frames, predicted on) -> ended. Lost tracks found again keep their id.
-// Two additions, both optional: buffered IoU (C-BIoU) in the associations, and a recovery stage (after OC-SORT)
-// matching unmatched confirmed tracks by their last observed box; with both off it is ByteTrack.
+// Two additions, both optional: buffered IoU (C-BIoU) as a second, wider pass of the high-score association (and
+// in the low-score and tentative ones), and a recovery stage (after OC-SORT) matching unmatched confirmed tracks by
+// their last observed box, where it was or moved on at the velocity observed over its last frames; with both off
+// it is ByteTrack.
 // The tracker gives ids to detections (the detector's boxes, not the filter's), like supervision's ByteTrack.
 import type { Detection } from '../../model/detector.ts';
 import { iou, type Box } from './boxes.ts';
@@ -35,17 +37,21 @@ export interface ByteTrackOptions {
   fuseScore: boolean;
   /**
    * Buffered IoU (C-BIoU, Yang et al. 2023): boxes are widened by this fraction of their width and height on
-   * each side before the IoU of the associations, so fast, small or bouncing objects whose predicted box
-   * misses the detection still match. 0 is ByteTrack's plain IoU.
+   * each side before the IoU, so fast, small or bouncing objects whose predicted box misses the detection still
+   * match. As C-BIoU's cascade, the high-score detections are matched with plain IoU first and with widened boxes
+   * for the tracks and detections left (a widened box must not take a detection that the plain boxes give to
+   * another track); the low-score and tentative associations use widened boxes. 0 is ByteTrack's plain IoU.
    */
   matchBuffer: number;
   /**
    * Recovery (after OC-SORT's observation-centric recovery): confirmed tracks still unmatched after the two
    * associations are matched to the high-score detections left by buffered IoU with their last *observed* box
-   * widened by this fraction (not the prediction, which a bounce or a stop makes wrong); a recovered track
-   * restarts its filter with the velocity observed between the two boxes. Only detections of the track's
-   * (most frequent) class are considered: a weaker cue than the prediction, it must not hand a track that left
-   * to a new object of another class. 0 disables it.
+   * widened by this fraction (not the prediction, which a bounce or a stop makes wrong), or that box moved on by
+   * the velocity observed over the track's last OBSERVED matches (the filter's velocity lags behind a turn: an
+   * object hidden for a while after a bounce reappears where its observed motion says), whichever overlaps more;
+   * a recovered track restarts its filter with the velocity observed between the two boxes. Only detections of
+   * the track's (most frequent) class are considered: a weaker cue than the prediction, it must not hand a track
+   * that left to a new object of another class. 0 disables it.
    */
   recoverBuffer: number;
   /** Recovery: largest 1 - buffered IoU of a pair. */
@@ -129,7 +135,12 @@ interface Track {
   votes: Map<number, { n: number; label: string }>;
   box: Box;
   score: number;
+  /** The last observed box centres, oldest first (at most OBSERVED of them): [frame, cx, cy]. */
+  seen: Array<[number, number, number]>;
 }
+
+/** Observations kept per track for its observed velocity (recovery). */
+const OBSERVED = 5;
 
 export class ByteTracker {
   readonly options: Readonly<ByteTrackOptions>;
@@ -173,6 +184,8 @@ export class ByteTracker {
       t.lastCapture = frame.captureTime;
       t.box = d.box;
       t.score = d.score;
+      t.seen.push([frame.frameNumber, (d.box[0] + d.box[2]) / 2, (d.box[1] + d.box[3]) / 2]);
+      if (t.seen.length > OBSERVED) t.seen.shift();
       const v = t.votes.get(d.classId);
       if (v) v.n++;
       else t.votes.set(d.classId, { n: 1, label: d.label });
@@ -180,22 +193,31 @@ export class ByteTracker {
       if (t.confirmed) trackIds[i] = t.trackId;
     };
 
-    // 1. high-score detections against confirmed tracks (tracked or lost)
+    // 1. high-score detections against confirmed tracks (tracked or lost), plain IoU
     const pool = this.tracks.filter((t) => t.confirmed);
-    const first = this.associate(pool, dets, high, o.matchThresh, o.fuseScore);
+    const first = this.associate(pool, dets, high, o.matchThresh, o.fuseScore, 0);
     for (const [ti, di] of first.matches) matched(pool[ti], high[di]);
-    // 2. low-score detections against the tracks of the pool still unmatched that were tracked last frame
-    const remaining = first.unmatchedRows.map((r) => pool[r]).filter((t) => t.state === 'tracked');
-    const second = this.associate(remaining, dets, low, o.secondMatchThresh, false);
+    const unmatched = () => pool.filter((t) => t.lastFrame !== frame.frameNumber);
+    // 2. low-score detections against the tracks still unmatched that were tracked last frame (buffered IoU)
+    const remaining = unmatched().filter((t) => t.state === 'tracked');
+    const second = this.associate(remaining, dets, low, o.secondMatchThresh, false, o.matchBuffer);
     for (const [ti, di] of second.matches) matched(remaining[ti], low[di]);
-    for (const r of second.unmatchedRows) remaining[r].state = 'lost';
     let leftHigh = first.unmatchedCols.map((c) => high[c]);
+    // 2a. buffered IoU (C-BIoU's cascade: plain boxes first, widened ones for the tracks and detections left),
+    //     so that a widened box does not take a detection that the plain boxes give to another track
+    if (o.matchBuffer > 0 && leftHigh.length) {
+      const tracks = unmatched();
+      const buffered = this.associate(tracks, dets, leftHigh, o.matchThresh, o.fuseScore, o.matchBuffer);
+      for (const [ti, di] of buffered.matches) matched(tracks[ti], leftHigh[di]);
+      leftHigh = buffered.unmatchedCols.map((c) => leftHigh[c]);
+    }
+    for (const t of unmatched()) t.state = 'lost';
     // 2b. recovery: unmatched confirmed tracks by their last observed box
     if (o.recoverBuffer > 0 && leftHigh.length) {
-      const unmatched = pool.filter((t) => t.lastFrame !== frame.frameNumber);
-      const rec = this.associate(unmatched, dets, leftHigh, o.recoverThresh, false, true);
+      const tracks = unmatched();
+      const rec = this.associate(tracks, dets, leftHigh, o.recoverThresh, false, o.recoverBuffer, true, frame.frameNumber);
       for (const [ti, di] of rec.matches) {
-        const t = unmatched[ti];
+        const t = tracks[ti];
         const d = dets[leftHigh[di]];
         const gapFrames = Math.max(1, frame.frameNumber - t.lastFrame);
         const before = toXyah(t.box);
@@ -210,7 +232,7 @@ export class ByteTracker {
     }
     // 3. tentative tracks against the high-score detections left
     const tentative = this.tracks.filter((t) => !t.confirmed);
-    const third = this.associate(tentative, dets, leftHigh, o.unconfirmedMatchThresh, o.fuseScore);
+    const third = this.associate(tentative, dets, leftHigh, o.unconfirmedMatchThresh, o.fuseScore, o.matchBuffer);
     for (const [ti, di] of third.matches) matched(tentative[ti], leftHigh[di]);
     const dropped = new Set(third.unmatchedRows.map((r) => tentative[r]));
     // 4. new tracks
@@ -269,26 +291,27 @@ export class ByteTracker {
       votes: new Map([[d.classId, { n: 1, label: d.label }]]),
       box: d.box,
       score: d.score,
+      seen: [[f.frameNumber, (d.box[0] + d.box[2]) / 2, (d.box[1] + d.box[3]) / 2]],
     };
   }
 
-  private associate(tracks: Track[], dets: readonly Detection[], idx: number[], limit: number, fuse: boolean, recover = false) {
+  private associate(tracks: Track[], dets: readonly Detection[], idx: number[], limit: number, fuse: boolean, buffer: number, recover = false, frameNumber = 0) {
     const n = tracks.length;
     const m = idx.length;
     const cost = new Float64Array(n * m);
     const { perClass } = this.options;
-    const buffer = recover ? this.options.recoverBuffer : this.options.matchBuffer;
     const detBoxes = idx.map((i) => widen(dets[i].box, buffer));
     for (let r = 0; r < n; r++) {
       const t = tracks[r];
       const box = recover ? widen(t.box, buffer) : widen(toBox(t.kf), buffer);
+      const ahead = recover ? widen(extrapolate(t, frameNumber), buffer) : null;
       for (let c = 0; c < m; c++) {
         const d = dets[idx[c]];
         if ((perClass || recover) && d.classId !== (recover ? majorityClass(t) : t.classId)) {
           cost[r * m + c] = Infinity;
           continue;
         }
-        const overlap = iou(box, detBoxes[c]);
+        const overlap = ahead ? Math.max(iou(box, detBoxes[c]), iou(ahead, detBoxes[c])) : iou(box, detBoxes[c]);
         cost[r * m + c] = 1 - (fuse ? overlap * d.score : overlap);
       }
     }
@@ -323,6 +346,17 @@ function widen(b: Box, f: number): Box {
   const dx = (b[2] - b[0]) * f;
   const dy = (b[3] - b[1]) * f;
   return [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy];
+}
+
+/** The last observed box moved on to `frameNumber` by the velocity observed over the track's last observations. */
+function extrapolate(t: Track, frameNumber: number): Box {
+  const [f0, x0, y0] = t.seen[0];
+  const [f1, x1, y1] = t.seen[t.seen.length - 1];
+  if (f1 === f0) return t.box;
+  const k = (frameNumber - f1) / (f1 - f0);
+  const dx = (x1 - x0) * k;
+  const dy = (y1 - y0) * k;
+  return [t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy];
 }
 
 function majorityClass(t: Track): number {

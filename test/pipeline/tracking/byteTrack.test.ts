@@ -152,4 +152,28 @@ describe('ByteTracker', () => {
     assert.deepEqual(idsWith({ matchBuffer: 0 }), [1, undefined], 'plain IoU loses it, and new tentative tracks (no velocity yet) never match twice at this speed');
     assert.deepEqual(idsWith({ matchBuffer: 0.3 }), [1]);
   });
+  it('a widened box does not take a high-score neighbour from a track whose own detection is low-score (plain IoU first)', () => {
+    // track 1 stands at x = 100 (40x80); on frame 5 its detection scores 0.35 (low) and a new object scoring 0.9
+    // appears 35 px to the right: plain IoU with it is 0.07 (cost 1 - 0.07 * 0.9 = 0.94 > 0.8), boxes widened by
+    // 0.3 give IoU 0.29 (cost 0.74 <= 0.8). Matching widened boxes first hands track 1 to the newcomer.
+    const t = new ByteTracker();
+    for (let n = 0; n < 5; n++) t.update(frame(n), [det(100, 0)]);
+    const r = t.update(frame(5), [det(100, 0, 0.35), det(135, 0, 0.9)]);
+    assert.deepEqual(r.trackIds, [1, undefined]);
+    assert.deepEqual(t.update(frame(6), [det(100, 0, 0.9), det(136, 0, 0.9)]).trackIds, [1, 2], 'the newcomer gets its own id');
+  });
+
+  it('an object hidden for 9 frames soon after it turned is found again where its observed motion says', () => {
+    // 35x33 box moving left at 9 px a frame, turning at x = 0 on frame 10, seen until frame 15, hidden on frames
+    // 16-24, seen again from frame 25 on at the same speed. The filter's velocity still lags behind the turn
+    // (its prediction is 60 px short, past the box's width), so only the observed velocity finds it.
+    const x = (n: number) => Math.abs(90 - 9 * n);
+    const t = new ByteTracker();
+    const ids = new Set<number | undefined>();
+    for (let n = 0; n < 32; n++) {
+      const r = t.update(frame(n), n >= 16 && n <= 24 ? [] : [det(x(n), 100, 0.9, 1, 35, 33)]);
+      if (n > 0) r.trackIds.forEach((id) => ids.add(id));
+    }
+    assert.deepEqual([...ids], [1]);
+  });
 });
