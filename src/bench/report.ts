@@ -14,6 +14,8 @@ export interface PipelineBenchReport {
     canvas: [number, number];
     maxBatch: number;
     maxWaitMs: number;
+    /** The engine's score threshold (run's default unless --min-score). */
+    minScore: number;
   };
   throughput: {
     engineFps: number;
@@ -55,7 +57,8 @@ export interface PipelineBenchReport {
         ratio: number;
       }
     | { skipped: string };
-  kafka: KafkaRateResult | { skipped: string };
+  /** One figure per event size (10 and 100 detections). */
+  kafka: KafkaRateResult[] | { skipped: string };
 }
 
 
@@ -68,7 +71,7 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
   const lines = [
     `model ${s.model.name} (${s.model.origin === 'generated' ? `random weights, generated in ${s.model.dir}` : `${s.model.origin}: ${s.model.dir}`}, ${s.model.hash}) on ${s.engine}`,
     `architecture ResNet-${s.model.depth}-FPN, ${s.model.headConvs} conv(s) per head, ${s.model.numClasses} classes`,
-    `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms`,
+    `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms, score >= ${s.minScore}`,
     `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch), ` +
       `end-to-end ${f1(t.e2eFps)} fps (${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
   ];
@@ -91,8 +94,12 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
   }
   if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);
   else {
-    const k = r.kafka;
-    lines.push(`kafka: ${f1(k.eventsPerSec)} events/s acknowledged by ${k.bootstrap} (${k.acked}/${k.events} events of ${k.bytesPerEvent} bytes, ${k.dropped} dropped, ${f2(k.seconds)} s)`);
+    for (const k of r.kafka) {
+      lines.push(
+        `kafka: ${f1(k.eventsPerSec)} events/s acknowledged by ${k.bootstrap} (${k.acked}/${k.events} events of ${k.detections} detections, ${k.bytesPerEvent} bytes, ${k.dropped} dropped, ${f2(k.seconds)} s)` +
+          (k.detections <= 10 ? ' (target >= 20000)' : ''),
+      );
+    }
   }
   return lines.join('\n');
 }

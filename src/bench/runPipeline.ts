@@ -46,21 +46,31 @@ export interface BenchRunResult {
   inputFps: number;
   /** Detections per event, mean. */
   meanDetections: number;
-  /** A batch of maxBatch real canvases, for the engine-only run (null if no batch was full). */
-  sampleBatch: CanvasBatch | null;
+  /** Full batches (maxBatch real canvases) of this run, for the engine-only run: every one up to
+   *  SAMPLE_BATCHES, past that a uniform sample of them (empty if no batch was full). The engine is timed
+   *  on the same frames as the pipeline: post-processing costs more on frames with more objects. */
+  sampleBatches: CanvasBatch[];
   /** One detection event, for payload sizes. */
   sampleEvent: DetectionEvent | null;
 }
 
+/** Most full batches a run keeps for the engine-only run. */
+export const SAMPLE_BATCHES = 64;
+
 export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResult> {
   const batchMs: number[] = [];
   let fillSum = 0;
-  let sampleBatch: CanvasBatch | null = null;
+  const sampleBatches: CanvasBatch[] = [];
+  let fullBatches = 0;
   const onBatch = (r: InferResult) => {
     if (r.error) return;
     batchMs.push(r.inferMs);
     fillSum += r.batch.frames.length / o.maxBatch;
-    if (!sampleBatch && !r.error && r.batch.frames.length === o.maxBatch) sampleBatch = canvasBatch(r.batch);
+    if (r.batch.frames.length !== o.maxBatch) return;
+    // reservoir sampling: each full batch is kept with the same probability
+    const slot = fullBatches < SAMPLE_BATCHES ? fullBatches : Math.floor(Math.random() * (fullBatches + 1));
+    fullBatches++;
+    if (slot < SAMPLE_BATCHES) sampleBatches[slot] = canvasBatch(r.batch);
   };
   const pipeline = createPipeline({ inputs: o.inputs, engine: o.engine, canvas: o.canvas, maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, source: o.source });
   pipeline.results$.subscribe({ next: onBatch, error: () => {} });
@@ -107,7 +117,7 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
     dropped,
     inputFps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN,
     meanDetections: events ? detections / events : 0,
-    sampleBatch,
+    sampleBatches,
     sampleEvent,
   };
 }
