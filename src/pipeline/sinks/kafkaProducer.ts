@@ -7,6 +7,10 @@ import { RetinaStreamError } from '../../errors.ts';
 
 export type KafkaOptionErrorCode = 'RS_ERR_KAFKA_OPTION';
 
+/** The broker refused a request as larger than its message.max.bytes: a smaller one may go through. */
+export const TOO_LARGE = 'RS_ERR_KAFKA_TOO_LARGE';
+export class KafkaTooLargeError extends RetinaStreamError<typeof TOO_LARGE> {}
+
 /** A Kafka producer or sink option is invalid; the message names the option and what was expected. */
 export class KafkaOptionError extends RetinaStreamError<'RS_ERR_KAFKA_OPTION'> {
   constructor(message: string) {
@@ -22,7 +26,10 @@ export interface ProducerMessage {
 export interface EventProducer {
   /** Rejects while no broker answers; may be called again after a failure. */
   connect(): Promise<void>;
-  /** Resolves once every message is acknowledged by all in-sync replicas; rejects otherwise. */
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas; rejects otherwise, with a
+   * KafkaTooLargeError (code RS_ERR_KAFKA_TOO_LARGE) when the request is over the broker's size limit.
+   */
   send(topic: string, messages: ProducerMessage[]): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -104,7 +111,15 @@ export function createKafkajsProducer(opts: KafkajsProducerOptions): EventProduc
   return {
     connect: () => producer.connect(),
     send: async (topic, messages) => {
-      await producer.send({ topic, messages, acks: -1, compression, timeout: o.requestTimeoutMs });
+      try {
+        await producer.send({ topic, messages, acks: -1, compression, timeout: o.requestTimeoutMs });
+      } catch (e) {
+        // not retriable for kafkajs: nothing of the request was written
+        if ((e as { type?: string }).type === 'MESSAGE_TOO_LARGE') {
+          throw new KafkaTooLargeError(TOO_LARGE, `kafka: ${messages.length} message(s) to ${topic} are over the broker's size limit (message.max.bytes)`, { cause: e });
+        }
+        throw e;
+      }
     },
     disconnect: () => producer.disconnect(),
   };
