@@ -36,6 +36,10 @@ export interface PipelineBenchReport {
         offeredFps: number;
         processedFps: number;
         latencyMs: LatencySummary;
+        /** The part of the latency before the frame's batch went onto the engine. */
+        waitMs: LatencySummary;
+        /** Batch times of the live run. */
+        batchMs: LatencySummary;
         meanBatchMs: number;
         /** p99 latency / mean batch time; target < 2. */
         p99OverBatch: number;
@@ -55,6 +59,10 @@ export interface PipelineBenchReport {
         fpsWith: number;
         /** with / without; target >= 0.95. */
         ratio: number;
+        /** CPU time the clients' own process took during the run (not the pipeline's, but the same cores). */
+        clientsCpuMs: number;
+        /** Seconds of the run with clients. */
+        seconds: number;
       }
     | { skipped: string };
   /** One figure per event size (10 and 100 detections). */
@@ -80,7 +88,8 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     const l = r.live;
     lines.push(
       `live: ${l.streams} stream(s) at native rate for ${f1(l.seconds)} s, offered ${f1(l.offeredFps)} fps, processed ${f1(l.processedFps)} fps; ` +
-        `latency p50 ${f1(l.latencyMs.p50)} / p95 ${f1(l.latencyMs.p95)} / p99 ${f1(l.latencyMs.p99)} / max ${f1(l.latencyMs.max)} ms vs batch ${f1(l.meanBatchMs)} ms: ` +
+        `latency p50 ${f1(l.latencyMs.p50)} / p95 ${f1(l.latencyMs.p95)} / p99 ${f1(l.latencyMs.p99)} / max ${f1(l.latencyMs.max)} ms vs batch ${f1(l.meanBatchMs)} ms ` +
+        `(before inference p50 ${f1(l.waitMs.p50)} / p99 ${f1(l.waitMs.p99)} ms; batch time p50 ${f1(l.batchMs.p50)} / p99 ${f1(l.batchMs.p99)} ms): ` +
         `p99 = ${f2(l.p99OverBatch)}x batch time (target < 2); dropped ${l.dropped} of ${l.decoded} decoded frames`,
     );
   }
@@ -89,7 +98,7 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     const w = r.wsFanout;
     lines.push(
       `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms; ` +
-        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95)`,
+        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95); the clients' process used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
     );
   }
   if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);

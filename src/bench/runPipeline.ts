@@ -38,6 +38,8 @@ export interface BenchRunResult {
   batchMs: number[];
   /** latencyMs of every detection event (capture by ffmpeg to emit). */
   latencyMs: number[];
+  /** Of each event's latency, the part before its batch went onto the engine (latency - batch time). */
+  waitMs: number[];
   /** Frames decoded by the sources. */
   decoded: number;
   /** Frames dropped under backpressure (sum of the events' droppedFrames). */
@@ -62,8 +64,10 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
   let fillSum = 0;
   const sampleBatches: CanvasBatch[] = [];
   let fullBatches = 0;
+  const waitMs: number[] = [];
   const onBatch = (r: InferResult) => {
     if (r.error) return;
+    for (const e of r.events) if (e.type === 'detections') waitMs.push(e.latencyMs - r.inferMs);
     batchMs.push(r.inferMs);
     fillSum += r.batch.frames.length / o.maxBatch;
     if (r.batch.frames.length !== o.maxBatch) return;
@@ -113,6 +117,7 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
     meanFill: batchMs.length ? fillSum / batchMs.length : 0,
     batchMs,
     latencyMs,
+    waitMs,
     decoded: pipeline.sources.reduce((n, s) => n + s.stats().decoded, 0),
     dropped,
     inputFps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN,

@@ -167,14 +167,14 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       const latencyMs = summarize(r.latencyMs);
       live = {
         streams: liveStreams, seconds: r.seconds, offeredFps: r.seconds > 0 ? (r.events + r.dropped) / r.seconds : 0, processedFps: r.fps,
-        latencyMs, meanBatchMs, p99OverBatch: latencyMs.p99 / meanBatchMs, decoded: r.decoded, dropped: r.dropped, events: r.events,
+        latencyMs, waitMs: summarize(r.waitMs), batchMs: summarize(r.batchMs), meanBatchMs, p99OverBatch: latencyMs.p99 / meanBatchMs, decoded: r.decoded, dropped: r.dropped, events: r.events,
       };
     }
 
     const wsFanout: PipelineBenchReport['wsFanout'] = ws
       ? {
           clients: ws.clients, latencyMs: ws.latencyMs, delivered: ws.delivered, expected: ws.expected, dropped: ws.dropped,
-          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps,
+          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
         }
       : { skipped: '--ws-clients 0' };
 
