@@ -82,7 +82,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   if (![18, 34, 50, 101].includes(depth)) throw new UsageError(`--depth: ${depth} is not one of 18, 34, 50, 101`);
   const headConvs = intFlag('head-convs', values['head-convs'], 1, 1, 8);
   for (const k of ['depth', 'head-convs'] as const) if (values.model && values[k]) throw new UsageError(`--${k}: only for the generated model, not with --model`);
-  const fileSeconds = intFlag('file-seconds', values['file-seconds'], 4, 1, 3600);
+  const fileSeconds = intFlag('file-seconds', values['file-seconds'], 10, 1, 3600);
   if (values.model && !existsSync(join(values.model, 'model.json'))) throw new UsageError(`--model: ${values.model}: no model.json in this directory`);
   if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
   if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
