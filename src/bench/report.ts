@@ -28,6 +28,8 @@ export interface PipelineBenchReport {
     inputFps: number;
     meanDetections: number;
     engine: EngineFpsResult;
+    /** fps of the end-to-end run before and after the others (e2eFps is over both). */
+    e2eRunsFps: [number, number];
   };
   live:
     | {
@@ -81,7 +83,7 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     `architecture ResNet-${s.model.depth}-FPN, ${s.model.headConvs} conv(s) per head, ${s.model.numClasses} classes`,
     `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms, score >= ${s.minScore}`,
     `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch), ` +
-      `end-to-end ${f1(t.e2eFps)} fps (${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
+      `end-to-end ${f1(t.e2eFps)} fps (runs before/after ${f1(t.e2eRunsFps[0])}/${f1(t.e2eRunsFps[1])}; ${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
   ];
   if ('skipped' in r.live) lines.push(`live: skipped (${r.live.skipped})`);
   else {

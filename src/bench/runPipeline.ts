@@ -126,3 +126,31 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
     sampleEvent,
   };
 }
+
+/**
+ * Two runs of the same inputs as one: counts and samples added up, fps over both runs' time. A benchmark
+ * runs the reference before and after what it compares with it, so that a load that changes linearly
+ * (on a shared machine) weighs on both sides of the ratio alike.
+ */
+export function combineRuns(a: BenchRunResult, b: BenchRunResult): BenchRunResult {
+  const events = a.events + b.events;
+  const seconds = a.seconds + b.seconds;
+  const batches = a.batches + b.batches;
+  const rates = [a.inputFps, b.inputFps].filter(Number.isFinite);
+  return {
+    events,
+    seconds,
+    fps: seconds > 0 ? events / seconds : 0,
+    batches,
+    meanFill: batches ? (a.meanFill * a.batches + b.meanFill * b.batches) / batches : 0,
+    batchMs: [...a.batchMs, ...b.batchMs],
+    latencyMs: [...a.latencyMs, ...b.latencyMs],
+    waitMs: [...a.waitMs, ...b.waitMs],
+    decoded: a.decoded + b.decoded,
+    dropped: a.dropped + b.dropped,
+    inputFps: rates.length ? rates.reduce((x, y) => x + y, 0) / rates.length : NaN,
+    meanDetections: events ? (a.meanDetections * a.events + b.meanDetections * b.events) / events : 0,
+    sampleBatches: a.sampleBatches.length ? a.sampleBatches : b.sampleBatches,
+    sampleEvent: a.sampleEvent ?? b.sampleEvent,
+  };
+}

@@ -1,6 +1,7 @@
 // retinastream bench pipeline: speed figures of the whole streaming pipeline (a benchmark, not a test).
-//   1. throughput: engine-only fps (pre-made canvas batches) vs end-to-end fps (N file streams through
-//      ffmpeg, batching, inference and events), their ratio (target >= 0.95), mean batch fill;
+//   1. throughput: engine-only fps (the end-to-end run's own canvas batches) vs end-to-end fps (N file
+//      streams through ffmpeg, batching, inference and events; run before and after the others), their
+//      ratio (target >= 0.95), mean batch fill;
 //   2. live: sources faster than the engine (the file read at its native rate, looped) for a while:
 //      latency p50/p95/p99 against the mean batch time (target: p99 < 2x batch time), dropped frames;
 //   3. WebSocket fan-out: the same run with the ws sink and N local clients: delivery latency and fps ratio;
@@ -19,7 +20,7 @@ import { measureKafkaRate, withDetections } from '../../bench/kafkaRate.ts';
 import { kafkaTarget } from '../../bench/kafkaTarget.ts';
 import { summarize } from '../../bench/quantiles.ts';
 import { f1, formatPipelineBench, type PipelineBenchReport } from '../../bench/report.ts';
-import { runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
+import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
 import { runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRun.ts';
 import { loadDefaults, PROJECT_ROOT } from '../../config/runConfig.ts';
 import type { Depth } from '../../model/config.ts';
@@ -132,23 +133,29 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     log('warming up the engine');
     const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup').slice(0, engine.concurrency), durationMs: 3000 });
 
+    // The end-to-end reference runs twice, before and after what is compared with it (the run with
+    // WebSocket clients, the engine alone): on a shared machine a load that rises or falls during the
+    // bench then weighs on both sides of each ratio.
     log(`end-to-end: ${streams} file stream(s)`);
-    const e2e = await runBenchPipeline({ ...fileRun, inputs: files('file') });
+    const e2eBefore = await runBenchPipeline({ ...fileRun, inputs: files('file') });
     let ws: WsFanoutRunResult | null = null;
     if (wsClients > 0) {
       log(`ws fan-out: the same run with ${wsClients} WebSocket clients`);
       ws = await runWithWsClients({ ...fileRun, inputs: files('ws') }, wsClients);
     }
-    const samples = e2e.sampleBatches.length ? e2e.sampleBatches : warm.sampleBatches;
+    const samples = e2eBefore.sampleBatches.length ? e2eBefore.sampleBatches : warm.sampleBatches;
     if (!samples.length) throw new BenchError('RS_ERR_BENCH_NO_BATCH', `bench pipeline: no batch of ${maxBatch} frames was formed, so there is nothing to time the engine with (use more --streams, a longer --input or a smaller --max-batch)`);
     // as many batches as the end-to-end run inferred, taken in turn from its own full batches
-    const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2e.events / maxBatch)), 1, 100000);
+    const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2eBefore.events / maxBatch)), 1, 100000);
     log(`engine-only: ${engineBatches} batches of ${samples[0].count} (${samples.length} distinct batches of the end-to-end run, in turn)`);
     const eng = await measureEngineFps(engine, samples, engineBatches);
+    log(`end-to-end again: ${streams} file stream(s)`);
+    const e2eAfter = await runBenchPipeline({ ...fileRun, inputs: files('again') });
+    const e2e = combineRuns(e2eBefore, e2eAfter);
     const e2eBatchMs = summarize(e2e.batchMs).mean;
     const throughput: PipelineBenchReport['throughput'] = {
       engineFps: eng.fps, e2eFps: e2e.fps, ratio: e2e.fps / eng.fps, meanBatchFill: e2e.meanFill, meanBatchMs: e2eBatchMs,
-      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng,
+      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng, e2eRunsFps: [e2eBefore.fps, e2eAfter.fps],
     };
 
     let live: PipelineBenchReport['live'] = { skipped: '--live-seconds 0' };
