@@ -129,9 +129,11 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     const fileRun = { ...base, source: { decodeThreads, inputArgs: ['-t', String(fileSeconds)] } };
     const files = (tag: string): PipelineInput[] => Array.from({ length: streams }, (_, i) => ({ id: `${tag}${i}`, url: input }));
 
-    // warm every worker before anything is timed (first batches compile kernels)
+    // warm every worker, and the main thread's code paths, on the run that is timed next, for a few
+    // seconds (first batches compile kernels; in the first end-to-end run after a 2-stream warm-up,
+    // fps was lower than in the run after it, 7 times out of 8)
     log('warming up the engine');
-    const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup').slice(0, engine.concurrency), durationMs: 3000 });
+    const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup'), durationMs: 5000 });
 
     // The end-to-end reference runs twice, before and after what is compared with it (the run with
     // WebSocket clients, the engine alone): on a shared machine a load that rises or falls during the
