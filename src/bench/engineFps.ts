@@ -1,5 +1,5 @@
-// Engine-only throughput: the engine fed the same pre-made canvas batch over and over, with as many
-// batches in flight as it runs at once. The ceiling the streaming pipeline is measured against.
+// Engine-only throughput: the engine fed pre-made canvas batches (the pipeline's own, in turn), with as
+// many batches in flight as it runs at once. The ceiling the streaming pipeline is measured against.
 // Each call gets its own copy of the bytes: worker engines take ownership of (transfer) the buffer.
 import type { CanvasBatch } from '../model/detector.ts';
 import type { InferenceEngine } from '../model/engine.ts';
@@ -15,11 +15,19 @@ export interface EngineFpsResult {
   meanBatchMs: number;
 }
 
-export async function measureEngineFps(engine: Pick<InferenceEngine, 'detectCanvases' | 'concurrency'>, batch: CanvasBatch, batches: number): Promise<EngineFpsResult> {
+export async function measureEngineFps(engine: Pick<InferenceEngine, 'detectCanvases' | 'concurrency'>, samples: CanvasBatch | CanvasBatch[], batches: number): Promise<EngineFpsResult> {
   if (!Number.isInteger(batches) || batches < 1) throw new BenchError('RS_ERR_BENCH_OPTIONS', `engine fps: batches ${batches} must be an integer >= 1`);
+  const pool = Array.isArray(samples) ? samples : [samples];
+  if (pool.length === 0) throw new BenchError('RS_ERR_BENCH_OPTIONS', 'engine fps: no batch to time');
+  if (pool.some((b) => b.count !== pool[0].count)) throw new BenchError('RS_ERR_BENCH_OPTIONS', 'engine fps: the batches differ in size');
   const lanes = Math.max(1, engine.concurrency);
-  const copy = (): CanvasBatch => ({ ...batch, data: batch.data.slice() });
+  let next = 0;
+  const copy = (): CanvasBatch => {
+    const batch = pool[next++ % pool.length];
+    return { ...batch, data: batch.data.slice() };
+  };
   await Promise.all(Array.from({ length: lanes }, () => engine.detectCanvases(copy()))); // warm-up, one per worker
+  next = 0;
   let started = 0;
   let batchMs = 0;
   const t0 = performance.now();
@@ -33,6 +41,6 @@ export async function measureEngineFps(engine: Pick<InferenceEngine, 'detectCanv
   };
   await Promise.all(Array.from({ length: lanes }, lane));
   const seconds = (performance.now() - t0) / 1000;
-  const frames = batches * batch.count;
-  return { frames, batches, batchSize: batch.count, seconds, fps: frames / seconds, meanBatchMs: batchMs / batches };
+  const frames = batches * pool[0].count;
+  return { frames, batches, batchSize: pool[0].count, seconds, fps: frames / seconds, meanBatchMs: batchMs / batches };
 }

@@ -1,5 +1,7 @@
 // Kafka sink capacity: real detection events (copies of one from the pipeline, renumbered, spread over
 // the streams) written into the sink as fast as it takes them, timed until the broker acknowledged all.
+// The size of an event is its number of detections: `withDetections` makes a copy with exactly N (the
+// pipeline's own detections, repeated), so that the figure is for a stated payload, whatever the clip.
 import { createKafkajsProducer } from '../pipeline/sinks/kafkaProducer.ts';
 import { createKafkaSink } from '../pipeline/sinks/kafkaSink.ts';
 import type { DetectionEvent } from '../pipeline/types.ts';
@@ -18,6 +20,8 @@ export interface KafkaRateOptions {
 
 export interface KafkaRateResult {
   bootstrap: string;
+  /** Detections in each event. */
+  detections: number;
   topic: string;
   events: number;
   acked: number;
@@ -49,10 +53,16 @@ export async function measureKafkaRate(o: KafkaRateOptions): Promise<KafkaRateRe
     const seconds = (performance.now() - t0) / 1000;
     const acked = sink.stats().written - warmup;
     return {
-      bootstrap: o.bootstrap, topic, events: o.events, acked, dropped: sink.stats().dropped,
+      bootstrap: o.bootstrap, detections: o.sample.detections.length, topic, events: o.events, acked, dropped: sink.stats().dropped,
       bytesPerEvent: Buffer.byteLength(JSON.stringify(o.sample)), seconds, eventsPerSec: acked / seconds,
     };
   } finally {
     await sink.close();
   }
+}
+
+/** A copy of `event` with exactly `n` detections: its own, cycled (or one made-up box if it has none). */
+export function withDetections(event: DetectionEvent, n: number): DetectionEvent {
+  const own = event.detections.length ? event.detections : [{ box: [12.5, 40.25, 96.75, 120.5] as [number, number, number, number], score: 0.87654, classId: 0, label: 'object' }];
+  return { ...event, detections: Array.from({ length: n }, (_, i) => own[i % own.length]) };
 }

@@ -14,6 +14,8 @@ export interface PipelineBenchReport {
     canvas: [number, number];
     maxBatch: number;
     maxWaitMs: number;
+    /** The engine's score threshold (run's default unless --min-score). */
+    minScore: number;
   };
   throughput: {
     engineFps: number;
@@ -26,6 +28,8 @@ export interface PipelineBenchReport {
     inputFps: number;
     meanDetections: number;
     engine: EngineFpsResult;
+    /** fps of the end-to-end run before and after the others (e2eFps is over both). */
+    e2eRunsFps: [number, number];
   };
   live:
     | {
@@ -34,6 +38,10 @@ export interface PipelineBenchReport {
         offeredFps: number;
         processedFps: number;
         latencyMs: LatencySummary;
+        /** The part of the latency before the frame's batch went onto the engine. */
+        waitMs: LatencySummary;
+        /** Batch times of the live run. */
+        batchMs: LatencySummary;
         meanBatchMs: number;
         /** p99 latency / mean batch time; target < 2. */
         p99OverBatch: number;
@@ -53,9 +61,14 @@ export interface PipelineBenchReport {
         fpsWith: number;
         /** with / without; target >= 0.95. */
         ratio: number;
+        /** CPU time the clients' own process took during the run (not the pipeline's, but the same cores). */
+        clientsCpuMs: number;
+        /** Seconds of the run with clients. */
+        seconds: number;
       }
     | { skipped: string };
-  kafka: KafkaRateResult | { skipped: string };
+  /** One figure per event size (10 and 100 detections). */
+  kafka: KafkaRateResult[] | { skipped: string };
 }
 
 
@@ -68,16 +81,17 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
   const lines = [
     `model ${s.model.name} (${s.model.origin === 'generated' ? `random weights, generated in ${s.model.dir}` : `${s.model.origin}: ${s.model.dir}`}, ${s.model.hash}) on ${s.engine}`,
     `architecture ResNet-${s.model.depth}-FPN, ${s.model.headConvs} conv(s) per head, ${s.model.numClasses} classes`,
-    `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms`,
+    `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms, score >= ${s.minScore}`,
     `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch), ` +
-      `end-to-end ${f1(t.e2eFps)} fps (${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
+      `end-to-end ${f1(t.e2eFps)} fps (runs before/after ${f1(t.e2eRunsFps[0])}/${f1(t.e2eRunsFps[1])}; ${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
   ];
   if ('skipped' in r.live) lines.push(`live: skipped (${r.live.skipped})`);
   else {
     const l = r.live;
     lines.push(
       `live: ${l.streams} stream(s) at native rate for ${f1(l.seconds)} s, offered ${f1(l.offeredFps)} fps, processed ${f1(l.processedFps)} fps; ` +
-        `latency p50 ${f1(l.latencyMs.p50)} / p95 ${f1(l.latencyMs.p95)} / p99 ${f1(l.latencyMs.p99)} / max ${f1(l.latencyMs.max)} ms vs batch ${f1(l.meanBatchMs)} ms: ` +
+        `latency p50 ${f1(l.latencyMs.p50)} / p95 ${f1(l.latencyMs.p95)} / p99 ${f1(l.latencyMs.p99)} / max ${f1(l.latencyMs.max)} ms vs batch ${f1(l.meanBatchMs)} ms ` +
+        `(before inference p50 ${f1(l.waitMs.p50)} / p99 ${f1(l.waitMs.p99)} ms; batch time p50 ${f1(l.batchMs.p50)} / p99 ${f1(l.batchMs.p99)} ms): ` +
         `p99 = ${f2(l.p99OverBatch)}x batch time (target < 2); dropped ${l.dropped} of ${l.decoded} decoded frames`,
     );
   }
@@ -86,13 +100,17 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     const w = r.wsFanout;
     lines.push(
       `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms; ` +
-        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95)`,
+        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95); the clients' process used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
     );
   }
   if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);
   else {
-    const k = r.kafka;
-    lines.push(`kafka: ${f1(k.eventsPerSec)} events/s acknowledged by ${k.bootstrap} (${k.acked}/${k.events} events of ${k.bytesPerEvent} bytes, ${k.dropped} dropped, ${f2(k.seconds)} s)`);
+    for (const k of r.kafka) {
+      lines.push(
+        `kafka: ${f1(k.eventsPerSec)} events/s acknowledged by ${k.bootstrap} (${k.acked}/${k.events} events of ${k.detections} detections, ${k.bytesPerEvent} bytes, ${k.dropped} dropped, ${f2(k.seconds)} s)` +
+          (k.detections <= 10 ? ' (target >= 20000)' : ''),
+      );
+    }
   }
   return lines.join('\n');
 }

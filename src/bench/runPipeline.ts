@@ -38,6 +38,8 @@ export interface BenchRunResult {
   batchMs: number[];
   /** latencyMs of every detection event (capture by ffmpeg to emit). */
   latencyMs: number[];
+  /** Of each event's latency, the part before its batch went onto the engine (latency - batch time). */
+  waitMs: number[];
   /** Frames decoded by the sources. */
   decoded: number;
   /** Frames dropped under backpressure (sum of the events' droppedFrames). */
@@ -46,21 +48,33 @@ export interface BenchRunResult {
   inputFps: number;
   /** Detections per event, mean. */
   meanDetections: number;
-  /** A batch of maxBatch real canvases, for the engine-only run (null if no batch was full). */
-  sampleBatch: CanvasBatch | null;
+  /** Full batches (maxBatch real canvases) of this run, for the engine-only run: every one up to
+   *  SAMPLE_BATCHES, past that a uniform sample of them (empty if no batch was full). The engine is timed
+   *  on the same frames as the pipeline: post-processing costs more on frames with more objects. */
+  sampleBatches: CanvasBatch[];
   /** One detection event, for payload sizes. */
   sampleEvent: DetectionEvent | null;
 }
 
+/** Most full batches a run keeps for the engine-only run. */
+export const SAMPLE_BATCHES = 64;
+
 export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResult> {
   const batchMs: number[] = [];
   let fillSum = 0;
-  let sampleBatch: CanvasBatch | null = null;
+  const sampleBatches: CanvasBatch[] = [];
+  let fullBatches = 0;
+  const waitMs: number[] = [];
   const onBatch = (r: InferResult) => {
     if (r.error) return;
+    for (const e of r.events) if (e.type === 'detections') waitMs.push(e.latencyMs - r.inferMs);
     batchMs.push(r.inferMs);
     fillSum += r.batch.frames.length / o.maxBatch;
-    if (!sampleBatch && !r.error && r.batch.frames.length === o.maxBatch) sampleBatch = canvasBatch(r.batch);
+    if (r.batch.frames.length !== o.maxBatch) return;
+    // reservoir sampling: each full batch is kept with the same probability
+    const slot = fullBatches < SAMPLE_BATCHES ? fullBatches : Math.floor(Math.random() * (fullBatches + 1));
+    fullBatches++;
+    if (slot < SAMPLE_BATCHES) sampleBatches[slot] = canvasBatch(r.batch);
   };
   const pipeline = createPipeline({ inputs: o.inputs, engine: o.engine, canvas: o.canvas, maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, source: o.source });
   pipeline.results$.subscribe({ next: onBatch, error: () => {} });
@@ -103,11 +117,40 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
     meanFill: batchMs.length ? fillSum / batchMs.length : 0,
     batchMs,
     latencyMs,
+    waitMs,
     decoded: pipeline.sources.reduce((n, s) => n + s.stats().decoded, 0),
     dropped,
     inputFps: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN,
     meanDetections: events ? detections / events : 0,
-    sampleBatch,
+    sampleBatches,
     sampleEvent,
+  };
+}
+
+/**
+ * Two runs of the same inputs as one: counts and samples added up, fps over both runs' time. A benchmark
+ * runs the reference before and after what it compares with it, so that a load that changes linearly
+ * (on a shared machine) weighs on both sides of the ratio alike.
+ */
+export function combineRuns(a: BenchRunResult, b: BenchRunResult): BenchRunResult {
+  const events = a.events + b.events;
+  const seconds = a.seconds + b.seconds;
+  const batches = a.batches + b.batches;
+  const rates = [a.inputFps, b.inputFps].filter(Number.isFinite);
+  return {
+    events,
+    seconds,
+    fps: seconds > 0 ? events / seconds : 0,
+    batches,
+    meanFill: batches ? (a.meanFill * a.batches + b.meanFill * b.batches) / batches : 0,
+    batchMs: [...a.batchMs, ...b.batchMs],
+    latencyMs: [...a.latencyMs, ...b.latencyMs],
+    waitMs: [...a.waitMs, ...b.waitMs],
+    decoded: a.decoded + b.decoded,
+    dropped: a.dropped + b.dropped,
+    inputFps: rates.length ? rates.reduce((x, y) => x + y, 0) / rates.length : NaN,
+    meanDetections: events ? (a.meanDetections * a.events + b.meanDetections * b.events) / events : 0,
+    sampleBatches: a.sampleBatches.length ? a.sampleBatches : b.sampleBatches,
+    sampleEvent: a.sampleEvent ?? b.sampleEvent,
   };
 }

@@ -21,6 +21,8 @@ export interface WsFanoutRunResult {
   dropped: number;
   /** write() to the client's 'message' event, per message. */
   latencyMs: LatencySummary;
+  /** CPU time of the clients' process while connected (it shares the machine with the pipeline). */
+  clientsCpuMs: number;
   run: BenchRunResult;
 }
 
@@ -51,13 +53,13 @@ export async function runWithWsClients(o: Omit<BenchRunOptions, 'sinks'>, client
       if (received + ws.stats().dropped >= expected || performance.now() >= settleBy) break;
       await sleep(50);
     }
-    const { received } = await ask<{ received: Array<[string, number, number]> }>(child, { close: true }, (m) => Array.isArray(m.received));
+    const { received, cpuMs } = await ask<{ received: Array<[string, number, number]>; cpuMs: number }>(child, { close: true }, (m) => Array.isArray(m.received));
     const latencies: number[] = [];
     for (const [streamId, frameNumber, at] of received) {
       const t = writtenAt.get(key(streamId, frameNumber));
       if (t !== undefined) latencies.push(at - t);
     }
-    return { clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies), run };
+    return { clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies), clientsCpuMs: cpuMs, run };
   } finally {
     child.kill();
     await ws.close();

@@ -1,37 +1,43 @@
 // retinastream bench pipeline: speed figures of the whole streaming pipeline (a benchmark, not a test).
-//   1. throughput: engine-only fps (pre-made canvas batches) vs end-to-end fps (N file streams through
-//      ffmpeg, batching, inference and events), their ratio (target >= 0.95), mean batch fill;
+//   1. throughput: engine-only fps (the end-to-end run's own canvas batches) vs end-to-end fps (N file
+//      streams through ffmpeg, batching, inference and events; run before and after the others), their
+//      ratio (target >= 0.95), mean batch fill;
 //   2. live: sources faster than the engine (the file read at its native rate, looped) for a while:
 //      latency p50/p95/p99 against the mean batch time (target: p99 < 2x batch time), dropped frames;
 //   3. WebSocket fan-out: the same run with the ws sink and N local clients: delivery latency and fps ratio;
 //   4. Kafka: events/s the Kafka sink gets acknowledged by a local broker (--kafka, or one started from
-//      .cache/kafka when the jars are there).
+//      .cache/kafka when the jars are there), for events of 10 detections (~1 KB, what a score threshold
+//      leaves) and of 100 (~8 KB, the most a frame has by default).
+// The engine runs with `retinastream run`'s defaults (score >= postprocess.scoreThresh of
+// config/default.jsonc, --min-score to change it), so events are the size `run` writes.
 // Progress goes to stderr; the figures to stdout (one JSON object with --json).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchError } from '../../bench/errors.ts';
 import { measureEngineFps } from '../../bench/engineFps.ts';
 import { resolveBenchModel } from '../../bench/benchModel.ts';
-import { measureKafkaRate } from '../../bench/kafkaRate.ts';
+import { measureKafkaRate, withDetections } from '../../bench/kafkaRate.ts';
 import { kafkaTarget } from '../../bench/kafkaTarget.ts';
 import { summarize } from '../../bench/quantiles.ts';
 import { f1, formatPipelineBench, type PipelineBenchReport } from '../../bench/report.ts';
-import { runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
+import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
 import { runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRun.ts';
-import { PROJECT_ROOT } from '../../config/runConfig.ts';
+import { loadDefaults, PROJECT_ROOT } from '../../config/runConfig.ts';
 import type { Depth } from '../../model/config.ts';
 import { createEngine } from '../../model/engine.ts';
 import { DEFAULT_DECODE_THREADS } from '../../pipeline/ingest/sourceOptions.ts';
 import type { PipelineInput } from '../../pipeline/pipeline.ts';
-import { intFlag, parse } from '../args.ts';
+import { intFlag, numFlag, parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 export const usage =
   'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
-  '[--workers N] [--backend B] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
+/** Event sizes of the Kafka figure: what a score threshold typically leaves (~1 KB), and a full frame (~8 KB). */
+const KAFKA_EVENT_DETECTIONS = [10, 100];
 
 function log(msg: string): void {
   process.stderr.write(`bench pipeline: ${msg}\n`);
@@ -59,6 +65,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'max-wait-ms': { type: 'string' },
     workers: { type: 'string' },
     backend: { type: 'string' },
+    'min-score': { type: 'string' },
     'engine-batches': { type: 'string' },
     'live-seconds': { type: 'string' },
     'live-streams': { type: 'string' },
@@ -76,7 +83,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   if (![18, 34, 50, 101].includes(depth)) throw new UsageError(`--depth: ${depth} is not one of 18, 34, 50, 101`);
   const headConvs = intFlag('head-convs', values['head-convs'], 1, 1, 8);
   for (const k of ['depth', 'head-convs'] as const) if (values.model && values[k]) throw new UsageError(`--${k}: only for the generated model, not with --model`);
-  const fileSeconds = intFlag('file-seconds', values['file-seconds'], 4, 1, 3600);
+  const fileSeconds = intFlag('file-seconds', values['file-seconds'], 10, 1, 3600);
   if (values.model && !existsSync(join(values.model, 'model.json'))) throw new UsageError(`--model: ${values.model}: no model.json in this directory`);
   if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
   if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
@@ -85,6 +92,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
   const maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
   const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 0, 64);
+  const minScore = numFlag('min-score', values['min-score'], loadDefaults().postprocess.scoreThresh, 0, 0.999999);
   const liveSeconds = intFlag('live-seconds', values['live-seconds'], 60, 0, 3600);
   const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
@@ -97,7 +105,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
-  const engine = await createEngine({ modelDir: model.dir, backend: values.backend, workers }).catch((e: unknown) => {
+  const engine = await createEngine({ modelDir: model.dir, backend: values.backend, workers, postprocess: { scoreThresh: minScore } }).catch((e: unknown) => {
     model.cleanup();
     throw e;
   });
@@ -114,32 +122,42 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       canvas,
       maxBatch,
       maxWaitMs,
+      minScore,
     };
-    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms; ${streams} x ${input}, ${decodeThreads} decoder thread(s) each`);
+    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms, score >= ${minScore}; ${streams} x ${input}, ${decodeThreads} decoder thread(s) each`);
     const base: Omit<BenchRunOptions, 'inputs'> = { engine, canvas: { width: canvas[0], height: canvas[1] }, maxBatch, maxWaitMs };
     const fileRun = { ...base, source: { decodeThreads, inputArgs: ['-t', String(fileSeconds)] } };
     const files = (tag: string): PipelineInput[] => Array.from({ length: streams }, (_, i) => ({ id: `${tag}${i}`, url: input }));
 
-    // warm every worker before anything is timed (first batches compile kernels)
+    // warm every worker, and the main thread's code paths, on the run that is timed next, for a few
+    // seconds (first batches compile kernels; in the first end-to-end run after a 2-stream warm-up,
+    // fps was lower than in the run after it, 7 times out of 8)
     log('warming up the engine');
-    const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup').slice(0, engine.concurrency), durationMs: 3000 });
+    const warm = await runBenchPipeline({ ...fileRun, inputs: files('warmup'), durationMs: 5000 });
 
+    // The end-to-end reference runs twice, before and after what is compared with it (the run with
+    // WebSocket clients, the engine alone): on a shared machine a load that rises or falls during the
+    // bench then weighs on both sides of each ratio.
     log(`end-to-end: ${streams} file stream(s)`);
-    const e2e = await runBenchPipeline({ ...fileRun, inputs: files('file') });
+    const e2eBefore = await runBenchPipeline({ ...fileRun, inputs: files('file') });
     let ws: WsFanoutRunResult | null = null;
     if (wsClients > 0) {
       log(`ws fan-out: the same run with ${wsClients} WebSocket clients`);
       ws = await runWithWsClients({ ...fileRun, inputs: files('ws') }, wsClients);
     }
-    const sample = e2e.sampleBatch ?? warm.sampleBatch;
-    if (!sample) throw new BenchError('RS_ERR_BENCH_NO_BATCH', `bench pipeline: no batch of ${maxBatch} frames was formed, so there is nothing to time the engine with (use more --streams, a longer --input or a smaller --max-batch)`);
-    const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2e.events / maxBatch / 2)), 1, 100000);
-    log(`engine-only: ${engineBatches} batches of ${sample.count}`);
-    const eng = await measureEngineFps(engine, sample, engineBatches);
+    const samples = e2eBefore.sampleBatches.length ? e2eBefore.sampleBatches : warm.sampleBatches;
+    if (!samples.length) throw new BenchError('RS_ERR_BENCH_NO_BATCH', `bench pipeline: no batch of ${maxBatch} frames was formed, so there is nothing to time the engine with (use more --streams, a longer --input or a smaller --max-batch)`);
+    // as many batches as the end-to-end run inferred, taken in turn from its own full batches
+    const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2eBefore.events / maxBatch)), 1, 100000);
+    log(`engine-only: ${engineBatches} batches of ${samples[0].count} (${samples.length} distinct batches of the end-to-end run, in turn)`);
+    const eng = await measureEngineFps(engine, samples, engineBatches);
+    log(`end-to-end again: ${streams} file stream(s)`);
+    const e2eAfter = await runBenchPipeline({ ...fileRun, inputs: files('again') });
+    const e2e = combineRuns(e2eBefore, e2eAfter);
     const e2eBatchMs = summarize(e2e.batchMs).mean;
     const throughput: PipelineBenchReport['throughput'] = {
       engineFps: eng.fps, e2eFps: e2e.fps, ratio: e2e.fps / eng.fps, meanBatchFill: e2e.meanFill, meanBatchMs: e2eBatchMs,
-      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng,
+      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng, e2eRunsFps: [e2eBefore.fps, e2eAfter.fps],
     };
 
     let live: PipelineBenchReport['live'] = { skipped: '--live-seconds 0' };
@@ -158,14 +176,14 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       const latencyMs = summarize(r.latencyMs);
       live = {
         streams: liveStreams, seconds: r.seconds, offeredFps: r.seconds > 0 ? (r.events + r.dropped) / r.seconds : 0, processedFps: r.fps,
-        latencyMs, meanBatchMs, p99OverBatch: latencyMs.p99 / meanBatchMs, decoded: r.decoded, dropped: r.dropped, events: r.events,
+        latencyMs, waitMs: summarize(r.waitMs), batchMs: summarize(r.batchMs), meanBatchMs, p99OverBatch: latencyMs.p99 / meanBatchMs, decoded: r.decoded, dropped: r.dropped, events: r.events,
       };
     }
 
     const wsFanout: PipelineBenchReport['wsFanout'] = ws
       ? {
           clients: ws.clients, latencyMs: ws.latencyMs, delivered: ws.delivered, expected: ws.expected, dropped: ws.dropped,
-          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps,
+          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
         }
       : { skipped: '--ws-clients 0' };
 
@@ -173,10 +191,16 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     const target = await kafkaTarget(values.kafka, values['no-kafka'] ?? false, log);
     if ('skipped' in target) kafka = target;
     else {
-      log(`kafka: ${kafkaEvents} events into ${target.bootstrap}`);
       try {
         const ev = e2e.sampleEvent;
-        kafka = ev ? await measureKafkaRate({ bootstrap: target.bootstrap, sample: ev, events: kafkaEvents, streams }) : { skipped: 'no detection event to send' };
+        if (!ev) kafka = { skipped: 'no detection event to send' };
+        else {
+          kafka = [];
+          for (const n of KAFKA_EVENT_DETECTIONS) {
+            log(`kafka: ${kafkaEvents} events of ${n} detections into ${target.bootstrap}`);
+            kafka.push(await measureKafkaRate({ bootstrap: target.bootstrap, sample: withDetections(ev, n), events: kafkaEvents, streams }));
+          }
+        }
       } catch (e) {
         kafka = { skipped: `${(e as Error).message.split('\n')[0]}` };
       } finally {

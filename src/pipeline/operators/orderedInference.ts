@@ -4,7 +4,7 @@
 // A batch that fails (its worker died, the forward pass threw) becomes a result whose events are one
 // FramesLostEvent per stream in it: it is reported and the stream goes on. Only a fatal error (the
 // engine gave up: `isFatal`) ends the stream, as an error notification.
-import { asyncScheduler, catchError, defer, from, map, mergeMap, Observable, of, throwError, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asapScheduler, asyncScheduler, catchError, defer, from, map, mergeMap, Observable, of, throwError, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { detectionEvent, framesLostEvents, type ModelInfo } from '../events.ts';
 import type { Batch, Detection, DetectionEvent, FramesLostEvent } from '../types.ts';
 
@@ -26,7 +26,11 @@ export interface OrderedInferenceOptions {
   atDispatch?: (b: Batch) => Batch;
   /** Errors that end the stream instead of failing one batch (default: none). */
   isFatal?: (e: unknown) => boolean;
-  /** Each result as its batch settles, in completion order, before reordering (returns a batch credit). */
+  /**
+   * Each result as its batch settles, in completion order, before reordering (returns a batch credit).
+   * Called once the slot it freed has taken the next waiting batch (asap, after the current task): a
+   * batch formed on this signal cannot take the live frames the waiting batch refreshes at dispatch.
+   */
   onSettled?: (r: InferResult) => void;
   scheduler?: SchedulerLike;
 }
@@ -60,7 +64,8 @@ export function orderedInference(infer: (b: Batch) => ObservableInput<Detection[
       const ready = new Map<number, InferResult>();
       return batches$.pipe(mergeMap((batch, seq) => run(batch).pipe(map((r) => [seq, r] as const)), opts.concurrency)).subscribe({
         next: ([seq, r]) => {
-          opts.onSettled?.(r);
+          const settled = opts.onSettled;
+          if (settled) asapScheduler.schedule(() => settled(r));
           ready.set(seq, r);
           while (ready.has(nextOut)) {
             const out = ready.get(nextOut)!;

@@ -2,10 +2,16 @@
 // Another client (e.g. @confluentinc/kafka-javascript, librdkafka-based) could implement the same
 // interface in its own file; the sink depends only on EventProducer.
 
-import { CompressionTypes, Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import kafkajs, { CompressionTypes, Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import { RetinaStreamError } from '../../errors.ts';
 
 export type KafkaOptionErrorCode = 'RS_ERR_KAFKA_OPTION';
+
+/** The broker refused a request as larger than its message.max.bytes: a smaller one may go through. */
+export const TOO_LARGE = 'RS_ERR_KAFKA_TOO_LARGE';
+export class KafkaTooLargeError extends RetinaStreamError<typeof TOO_LARGE> {}
 
 /** A Kafka producer or sink option is invalid; the message names the option and what was expected. */
 export class KafkaOptionError extends RetinaStreamError<'RS_ERR_KAFKA_OPTION'> {
@@ -22,7 +28,10 @@ export interface ProducerMessage {
 export interface EventProducer {
   /** Rejects while no broker answers; may be called again after a failure. */
   connect(): Promise<void>;
-  /** Resolves once every message is acknowledged by all in-sync replicas; rejects otherwise. */
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas; rejects otherwise, with a
+   * KafkaTooLargeError (code RS_ERR_KAFKA_TOO_LARGE) when the request is over the broker's size limit.
+   */
   send(topic: string, messages: ProducerMessage[]): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -56,6 +65,21 @@ const DEFAULTS = {
   compression: 'gzip',
 } as const;
 
+/**
+ * GZIP at zlib level 1 instead of kafkajs's default (zlib's 6): on detection events (JSON) it compresses
+ * 3x faster for ~15% more bytes (a 4.3 MB batch of 8 KB events: 19 vs 62 ms, 0.72 vs 0.56 MB). kafkajs
+ * keeps one codec per type for the whole process, so this is set for every kafkajs client in it; the
+ * format is plain GZIP, which any consumer reads.
+ */
+const GZIP_LEVEL = 1;
+const gzip = promisify(zlib.gzip);
+const unzip = promisify(zlib.unzip);
+// (CompressionCodecs is on the CommonJS exports object only: Node's ESM named-export detection misses it)
+kafkajs.CompressionCodecs[CompressionTypes.GZIP] = () => ({
+  compress: (encoder: { buffer: Buffer }) => gzip(encoder.buffer, { level: GZIP_LEVEL }),
+  decompress: (buffer: Buffer) => unzip(buffer),
+});
+
 // kafkajs warns when an idempotent producer's retries are bounded, because an application that
 // gave up on a batch and sent different records next would break the sequence numbers. The sink
 // resends the very same batch until it is acknowledged, so the warning does not apply.
@@ -63,7 +87,7 @@ const EXPECTED_WARNING = /Limiting retries for the idempotent producer/;
 
 /**
  * Idempotent producer (acks = all, one request in flight per connection so retries cannot
- * reorder), GZIP-compressed batches, Java-compatible murmur2 partitioner (key -> partition).
+ * reorder), GZIP-compressed batches (level 1), Java-compatible murmur2 partitioner (key -> partition).
  */
 export function createKafkajsProducer(opts: KafkajsProducerOptions): EventProducer {
   if (!Array.isArray(opts.brokers) || opts.brokers.length === 0 || opts.brokers.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
@@ -104,7 +128,15 @@ export function createKafkajsProducer(opts: KafkajsProducerOptions): EventProduc
   return {
     connect: () => producer.connect(),
     send: async (topic, messages) => {
-      await producer.send({ topic, messages, acks: -1, compression, timeout: o.requestTimeoutMs });
+      try {
+        await producer.send({ topic, messages, acks: -1, compression, timeout: o.requestTimeoutMs });
+      } catch (e) {
+        // not retriable for kafkajs: nothing of the request was written
+        if ((e as { type?: string }).type === 'MESSAGE_TOO_LARGE') {
+          throw new KafkaTooLargeError(TOO_LARGE, `kafka: ${messages.length} message(s) to ${topic} are over the broker's size limit (message.max.bytes)`, { cause: e });
+        }
+        throw e;
+      }
     },
     disconnect: () => producer.disconnect(),
   };

@@ -4,10 +4,13 @@
 // backoff and the buffer keeps filling; when it is full the oldest events not in flight are dropped
 // and counted. Delivery on one broker is exactly once and in order per stream (idempotent producer,
 // a failed batch is resent unchanged); a partial failure across several brokers can duplicate a
-// resent batch (at least once).
+// resent batch (at least once). A request the broker refuses as too large (message.max.bytes) is sent
+// again in halves, and later batches are kept smaller; an event too large on its own is dropped and
+// counted (it can never be delivered).
 
 import type { PipelineEvent, Sink, SinkStats } from '../types.ts';
-import { KafkaOptionError, type EventProducer, type ProducerMessage } from './kafkaProducer.ts';
+import { errorCode } from '../../errors.ts';
+import { KafkaOptionError, TOO_LARGE, type EventProducer, type ProducerMessage } from './kafkaProducer.ts';
 
 export interface KafkaSinkBackoff {
   initialMs: number;
@@ -42,8 +45,10 @@ export interface KafkaSinkOptions {
 export interface KafkaSinkStats extends SinkStats {
   /** Events acknowledged by Kafka. */
   written: number;
-  /** Events given up: buffer overflow, or not acknowledged when close() timed out. */
+  /** Events given up: buffer overflow, too large for the broker, or not acknowledged when close() timed out. */
   dropped: number;
+  /** Of those, events over the broker's size limit on their own. */
+  tooLarge: number;
   /** Events held now (waiting or in flight). */
   buffered: number;
   /** Failed connect/send attempts. */
@@ -141,6 +146,9 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
 
   let written = 0;
   let dropped = 0;
+  let tooLarge = 0;
+  /** Events per send round now: batchSize, halved after a request was too large, growing back after. */
+  let batchLimit = batchSize;
   let sendErrors = 0;
   let connected = 0;
   let producerConnected = false;
@@ -198,6 +206,35 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
     }
   };
 
+  /**
+   * Sends one topic's entries in order; a request over the broker's size limit goes again in halves
+   * (nothing of it was written), and an entry too large on its own is dropped and counted. Returns
+   * whether any request was too large.
+   */
+  const sendGroup = async (topic: string, group: Entry[]): Promise<boolean> => {
+    try {
+      await producer.send(topic, group.map((e) => ({ key: e.key, value: e.value })));
+    } catch (err) {
+      if (errorCode(err) !== TOO_LARGE || abandoned) throw err;
+      if (group.length === 1) {
+        group[0].sent = true; // settled: leaves the queue, counted as dropped, not written
+        tooLarge++;
+        dropped++;
+        log('warn', `kafka sink: an event of stream ${group[0].key} (${Buffer.byteLength(group[0].value)} bytes) is over the broker's size limit (message.max.bytes); dropped`);
+        return true;
+      }
+      const half = Math.ceil(group.length / 2);
+      await sendGroup(topic, group.slice(0, half));
+      await sendGroup(topic, group.slice(half));
+      batchLimit = Math.max(1, Math.min(batchLimit, half));
+      return true;
+    }
+    if (abandoned) return false;
+    for (const e of group) e.sent = true;
+    written += group.length;
+    return false;
+  };
+
   /** Sends the pinned batch, one request per topic in order of first appearance; keeps what failed pinned. */
   const sendPinned = async () => {
     const batch = items.slice(head, head + pinned);
@@ -207,13 +244,13 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
       if (group) group.push(e);
       else byTopic.set(e.topic, [e]);
     }
+    let split = false;
     try {
       for (const [topic, group] of byTopic) {
-        await producer.send(topic, group.map((e) => ({ key: e.key, value: e.value })));
+        split = (await sendGroup(topic, group)) || split;
         if (abandoned) return;
-        for (const e of group) e.sent = true;
-        written += group.length;
       }
+      if (!split) batchLimit = Math.min(batchSize, batchLimit + Math.max(1, Math.floor(batchLimit / 8)));
     } finally {
       if (!abandoned) settle(batch);
     }
@@ -261,8 +298,8 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
         continue;
       }
       if (pinned === 0) {
-        if (!closing && lingerMs > 0 && size() < batchSize) await nap('linger', lingerMs);
-        pinned = Math.min(batchSize, size());
+        if (!closing && lingerMs > 0 && size() < batchLimit) await nap('linger', lingerMs);
+        pinned = Math.min(batchLimit, size());
       }
       try {
         if (!producerConnected) {
@@ -322,14 +359,14 @@ export function createKafkaSink(opts: KafkaSinkOptions): Sink & { stats(): Kafka
         if (!dropOldest()) return;
       }
       items.push(entry);
-      if (napping === 'idle' || (napping === 'linger' && size() >= batchSize)) wake?.();
+      if (napping === 'idle' || (napping === 'linger' && size() >= batchLimit)) wake?.();
     },
     close(): Promise<void> {
       closePromise ??= shutdown();
       return closePromise;
     },
     stats(): KafkaSinkStats {
-      return { written, dropped, buffered: size(), sendErrors, connected, outageMs: outage ? Date.now() - outage.since : 0 };
+      return { written, dropped, tooLarge, buffered: size(), sendErrors, connected, outageMs: outage ? Date.now() - outage.since : 0 };
     },
   };
 

@@ -33,10 +33,13 @@ describe('retinastream bench pipeline', () => {
     assert.equal(lines.length, 1, 'one JSON object');
     const rep = JSON.parse(lines[0]) as PipelineBenchReport;
     assert.deepEqual([rep.setup.model.origin, rep.setup.model.hash, rep.setup.streams, rep.setup.canvas], ['given', model.hash, 2, [160, 96]]);
+    assert.equal(rep.setup.minScore, 0.3, "run's default score threshold");
 
     const t = rep.throughput;
-    assert.equal(t.events, 2 * 12, 'end-to-end: one event per frame of each stream');
+    assert.equal(t.events, 2 * 2 * 12, 'end-to-end, run twice: one event per frame of each stream');
+    assert.ok(t.e2eRunsFps.every((f) => f > 0));
     assert.equal(t.engine.frames, t.engine.batches * 4, 'engine-only runs full batches');
+    assert.equal(t.engine.batches, Math.ceil(t.events / 2 / 4), 'engine-only runs as many batches as a file run');
     assert.ok(t.engineFps > 0 && t.e2eFps > 0);
     assert.ok(Math.abs(t.ratio - t.e2eFps / t.engineFps) < 1e-9);
     assert.ok(t.meanBatchFill > 0 && t.meanBatchFill <= 1, `fill ${t.meanBatchFill}`);
@@ -49,6 +52,8 @@ describe('retinastream bench pipeline', () => {
     assert.ok(l.latencyMs.p50 <= l.latencyMs.p95 && l.latencyMs.p95 <= l.latencyMs.p99 && l.latencyMs.p99 <= l.latencyMs.max);
     assert.ok(l.events + l.dropped <= l.decoded, `${l.events} processed + ${l.dropped} dropped <= ${l.decoded} decoded`);
     assert.ok(Math.abs(l.p99OverBatch - l.latencyMs.p99 / l.meanBatchMs) < 1e-9);
+    assert.equal(l.waitMs.count, l.events);
+    assert.ok(l.waitMs.p50 >= 0 && l.waitMs.p99 <= l.latencyMs.max, 'the wait is part of the latency');
 
     assert.ok(!('skipped' in rep.wsFanout));
     const w = rep.wsFanout as Exclude<PipelineBenchReport['wsFanout'], { skipped: string }>;
@@ -56,6 +61,7 @@ describe('retinastream bench pipeline', () => {
     assert.equal(w.delivered + w.dropped, w.expected);
     assert.equal(w.latencyMs.count, w.delivered);
     assert.equal(w.fpsWithout, t.e2eFps);
+    assert.ok(w.clientsCpuMs > 0, "the clients' process reports its CPU time");
     assert.deepEqual(rep.kafka, { skipped: '--no-kafka' });
   });
 

@@ -74,6 +74,27 @@ describe('orderedInference', () => {
     });
   });
 
+  it('reports a settled batch after the slot it freed took the next waiting batch', () => {
+    testScheduler().run(({ hot, cold, expectObservable, flush }) => {
+      const log: string[] = [];
+      const infer = (b: Batch) => cold('--(d|)', { d: b.frames.map(() => []) });
+      const out$ = hot('(xy)', { x: batch('a0'), y: batch('a1') }).pipe(
+        orderedInference(infer, {
+          concurrency: 1,
+          model,
+          atDispatch: (b) => (log.push(`dispatch ${b.frames[0].frameNumber}`), b),
+          onSettled: (r) => log.push(`settled ${r.batch.frames[0].frameNumber}`),
+        }),
+        map(describe_),
+      );
+      expectObservable(out$).toBe('--x-y', { x: 'a0', y: 'a1' });
+      flush();
+      // batch 1 goes onto the device before batch 0's credit comes back (a batch formed on that credit
+      // must not take the live frames batch 1 refreshes at dispatch)
+      assert.deepEqual(log, ['dispatch 0', 'dispatch 1', 'settled 0', 'settled 1']);
+    });
+  });
+
   it('a non-Error rejection is reported with the generic code', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const out$ = hot('x', { x: batch('a0') }).pipe(orderedInference(() => throwError(() => 'oops'), { concurrency: 1, model }), map(describe_));

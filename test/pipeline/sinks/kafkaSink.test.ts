@@ -231,6 +231,27 @@ for (const version of kafkaVersionsUnderTest()) {
       assert.ok(logs.some((l) => l.startsWith('info kafka sink: Kafka answers again')), logs.join('\n'));
     });
 
+    test("a batch over the broker's size limit goes in smaller requests; an event too large on its own is dropped and counted", async () => {
+      // uncompressed, so the request size is the events' size: 8 events of ~300 KB are ~2.4 MB, over
+      // the broker's default message.max.bytes (1 MiB); frame 5 alone is ~1.5 MB
+      const logs: string[] = [];
+      const producer = createKafkajsProducer({ brokers: [broker.bootstrap], clientId: 'sink-test', connectionTimeoutMs: 1000, compression: 'none' });
+      const sink = createKafkaSink({ producer, topic: 'large', batchSize: 8, backoff: { initialMs: 50, maxMs: 500 }, log: (level, m) => logs.push(`${level} ${m}`) });
+      const big = (f: number): DetectionEvent => {
+        const e = detectionEvent('big', f);
+        return { ...e, detections: [{ box: [1, 2, 3, 4], score: 0.9, classId: 0, label: 'x'.repeat(f === 5 ? 1_500_000 : 300_000) }] };
+      };
+      for (let f = 0; f < 16; f++) sink.write(big(f));
+      await until('every event to be settled', () => sink.stats().written + sink.stats().dropped === 16, 60_000);
+      await sink.close();
+      const stats = sink.stats();
+      assert.deepEqual([stats.written, stats.dropped, stats.tooLarge, stats.sendErrors], [15, 1, 1, 0]);
+      const received = await consume(broker.bootstrap, ['large'], 15);
+      assert.deepEqual(received.map((r) => (r.event as DetectionEvent).frameNumber), [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+      assert.equal(await storedCount(broker.bootstrap, ['large']), 15);
+      assert.equal(logs.filter((l) => /over the broker's size limit/.test(l)).length, 1, logs.join('\n'));
+    });
+
     test('drops the oldest events when the buffer overflows and counts exactly what is missing', async () => {
       await broker.kill(); // a crash this time: the restart below recovers the log
       const logs: string[] = [];
