@@ -13,7 +13,7 @@ export { createStreamSource, parseInputArg, streamIdFromUrl } from './pipeline/i
 export { createJsonlSink } from './pipeline/sinks/jsonlSink.ts';
 export { createWsSink } from './pipeline/sinks/wsSink.ts';
 export { createKafkaSink } from './pipeline/sinks/kafkaSink.ts';
-export { createKafkajsProducer, type EventProducer } from './pipeline/sinks/kafkaProducer.ts';
+export { createKafkajsProducer, type EventProducer } from './pipeline/kafkaClient.ts';
 export { evaluateDetections, formatMetrics } from './eval/cocoEval.ts';
 export { filterEvents, filterDetections, resolveClasses, type DetectionFilterOptions } from './pipeline/detectionFilter.ts';
 export { trackEvents, type TrackOptions } from './pipeline/tracking/trackOperator.ts';

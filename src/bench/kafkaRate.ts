@@ -2,7 +2,7 @@
 // the streams) written into the sink as fast as it takes them, timed until the broker acknowledged all.
 // The size of an event is its number of detections: `withDetections` makes a copy with exactly N (the
 // pipeline's own detections, repeated), so that the figure is for a stated payload, whatever the clip.
-import { createKafkajsProducer } from '../pipeline/sinks/kafkaProducer.ts';
+import { createKafkajsProducer } from '../pipeline/kafkaClient.ts';
 import { createKafkaSink } from '../pipeline/sinks/kafkaSink.ts';
 import type { DetectionEvent } from '../pipeline/types.ts';
 import { BenchError } from './errors.ts';

@@ -17,7 +17,7 @@ import { formatStatusLine } from '../../pipeline/metrics/statusLine.ts';
 import { connectPipeline } from '../../pipeline/connect.ts';
 import { createPipeline, type Pipeline } from '../../pipeline/pipeline.ts';
 import { createJsonlSink } from '../../pipeline/sinks/jsonlSink.ts';
-import { createKafkajsProducer } from '../../pipeline/sinks/kafkaProducer.ts';
+import { createKafkajsProducer } from '../../pipeline/kafkaClient.ts';
 import { createKafkaSink } from '../../pipeline/sinks/kafkaSink.ts';
 import { createWsSink } from '../../pipeline/sinks/wsSink.ts';
 import type { PipelineEvent, Sink } from '../../pipeline/types.ts';

@@ -10,7 +10,7 @@
 
 import type { PipelineEvent, Sink, SinkStats } from '../types.ts';
 import { errorCode } from '../../errors.ts';
-import { KafkaOptionError, TOO_LARGE, type EventProducer, type ProducerMessage } from './kafkaProducer.ts';
+import { KafkaOptionError, TOO_LARGE, type EventProducer, type ProducerMessage } from '../kafkaClient.ts';
 
 export interface KafkaSinkBackoff {
   initialMs: number;

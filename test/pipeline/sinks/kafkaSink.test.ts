@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DetectionEvent, PipelineEvent, StreamStatusEvent } from '../../../src/pipeline/types.ts';
-import { createKafkajsProducer } from '../../../src/pipeline/sinks/kafkaProducer.ts';
+import { createKafkajsProducer } from '../../../src/pipeline/kafkaClient.ts';
 import { createKafkaSink, type KafkaSinkOptions } from '../../../src/pipeline/sinks/kafkaSink.ts';
 import { kafkaJarsPresent, kafkaVersionsUnderTest, REPO_ROOT, startBroker, type Broker } from '../../helpers/kafkaBroker.ts';
 

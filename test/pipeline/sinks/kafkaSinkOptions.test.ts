@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DetectionEvent } from '../../../src/pipeline/types.ts';
-import { createKafkajsProducer } from '../../../src/pipeline/sinks/kafkaProducer.ts';
+import { createKafkajsProducer } from '../../../src/pipeline/kafkaClient.ts';
 import { backoffDelay, createKafkaSink, topicTemplate } from '../../../src/pipeline/sinks/kafkaSink.ts';
 import { freePort } from '../../helpers/kafkaBroker.ts';
 
