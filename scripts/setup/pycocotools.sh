@@ -9,14 +9,6 @@ if "$PY" -c 'import pycocotools.cocoeval, numpy' 2>/dev/null; then
   echo "pycocotools already installed for $("$PY" -c 'import sys; print(sys.executable)'): $("$PY" -c 'import importlib.metadata as m; print(m.version("pycocotools"))')"
   exit 0
 fi
-pip_install() { "$PY" -m pip install --disable-pip-version-check --no-input --only-binary=:all: "$@" "pycocotools==$VERSION"; }
-if ! out=$(pip_install 2>&1); then
-  echo "$out" | tail -5
-  if echo "$out" | grep -q externally-managed-environment; then
-    # Debian's system python refuses pip installs (PEP 668); this is a throwaway CI machine.
-    pip_install --break-system-packages
-  else
-    exit 1
-  fi
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/pip-pinned.sh"
+pip_install_pinned "$PY" "pycocotools==$VERSION"
 "$PY" -c 'import sys, pycocotools.cocoeval, numpy; print("pycocotools ok for", sys.executable, "numpy", numpy.__version__)'

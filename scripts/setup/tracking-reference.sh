@@ -17,15 +17,7 @@ if have; then
   echo "trackeval $TRACKEVAL and supervision $SUPERVISION already installed for $("$PY" -c 'import sys; print(sys.executable)')"
   exit 0
 fi
-pip_install() { "$PY" -m pip install --disable-pip-version-check --no-input --only-binary=:all: "$@" "trackeval==$TRACKEVAL" "supervision==$SUPERVISION"; }
-if ! out=$(pip_install 2>&1); then
-  echo "$out" | tail -5
-  if echo "$out" | grep -q externally-managed-environment; then
-    # Debian's system python refuses pip installs (PEP 668); this is a throwaway CI machine.
-    pip_install --break-system-packages
-  else
-    exit 1
-  fi
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/pip-pinned.sh"
+pip_install_pinned "$PY" "trackeval==$TRACKEVAL" "supervision==$SUPERVISION"
 have || { echo "trackeval/supervision not importable after install" >&2; exit 1; }
 "$PY" -W ignore -c 'import sys, importlib.metadata as m; print("tracking references ok for", sys.executable, "trackeval", m.version("trackeval"), "supervision", m.version("supervision"))'

@@ -163,10 +163,9 @@ export interface TrackEndedEvent {
   worker?: string;
 }
 
-/** A tracked object's anchor point (bottom centre of its box by default) entered a zone. */
-export interface ZoneEnterEvent {
+/** What zone_enter and zone_exit share. */
+interface ZoneEventFields {
   schemaVersion: 1;
-  type: 'zone_enter';
   streamId: string;
   zone: string;
   trackId: number;
@@ -181,24 +180,17 @@ export interface ZoneEnterEvent {
   worker?: string;
 }
 
+/** A tracked object's anchor point (bottom centre of its box by default) entered a zone. */
+export interface ZoneEnterEvent extends ZoneEventFields {
+  type: 'zone_enter';
+}
+
 /** A tracked object left a zone (its anchor point left, or its track ended inside). */
-export interface ZoneExitEvent {
-  schemaVersion: 1;
+export interface ZoneExitEvent extends ZoneEventFields {
   type: 'zone_exit';
-  streamId: string;
-  zone: string;
-  trackId: number;
-  classId: number;
-  label: string;
-  frameNumber: number;
-  pts: number;
   /** Seconds (pts) between entering and leaving. */
   dwellS: number;
   reason: 'left' | 'track_ended';
-  occupancy: number;
-  time: string;
-  /** Cluster mode: the worker that produced the event. */
-  worker?: string;
 }
 
 /** A tracked object's anchor point crossed a directed line (from -> to). */
