@@ -21,7 +21,8 @@ export class DetectionFilterError extends RetinaStreamError<'RS_ERR_CLASSES'> {
   }
 }
 
-export function iou(a: Detection['box'], b: Detection['box']): number {
+/** IoU of two [x1, y1, x2, y2] boxes (the class-agnostic NMS here, the tracker's associations). */
+export function iou(a: Readonly<Detection['box']>, b: Readonly<Detection['box']>): number {
   const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   if (w <= 0 || h <= 0) return 0;

@@ -6,7 +6,10 @@ export interface ModelInfo {
   weightsHash: string;
 }
 
-const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+/** How events write numbers: boxes to 0.01 px, scores to 1e-5, durations to 1e-6 s. */
+export const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+export const eventBox = (b: Readonly<Detection['box']>): Detection['box'] => [round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)];
+export const eventScore = (s: number) => round(s, 5);
 
 export function detectionEvent(frame: Frame, detections: Detection[], model: ModelInfo, emitTime = Date.now()): DetectionEvent {
   return {
@@ -21,8 +24,8 @@ export function detectionEvent(frame: Frame, detections: Detection[], model: Mod
     source: { width: frame.sourceWidth, height: frame.sourceHeight },
     model,
     detections: detections.map((d) => ({
-      box: [round(d.box[0], 2), round(d.box[1], 2), round(d.box[2], 2), round(d.box[3], 2)],
-      score: round(d.score, 5),
+      box: eventBox(d.box),
+      score: eventScore(d.score),
       classId: d.classId,
       label: d.label,
     })),

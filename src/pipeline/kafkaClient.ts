@@ -103,23 +103,9 @@ export function createKafkajsProducer(opts: KafkajsProducerOptions): EventProduc
   // Options left undefined (an unset CLI flag) take the default instead of overriding it.
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<KafkajsProducerOptions>;
   const o = { ...DEFAULTS, ...given, brokers: opts.brokers };
-  const log = opts.log;
-  const kafka = new Kafka({
-    clientId: o.clientId,
-    brokers: o.brokers,
-    connectionTimeout: o.connectionTimeoutMs,
-    requestTimeout: o.requestTimeoutMs,
-    // Connecting retries once: kafkajs nests this retrier inside the producer's, and the sink
-    // should hear of an outage within seconds (it buffers and retries on its own schedule).
-    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      const message = entry.log.message;
-      if (!log || EXPECTED_WARNING.test(message)) return;
-      const error = typeof entry.log.error === 'string' ? `: ${entry.log.error}` : '';
-      log(entry.level === logLevel.ERROR ? 'error' : 'warn', `kafkajs ${entry.namespace} ${message}${error}`);
-    },
-  });
+  // Connecting retries once: kafkajs nests this retrier inside the producer's, and the sink
+  // should hear of an outage within seconds (it buffers and retries on its own schedule).
+  const kafka = kafkaFor(o, { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 }, EXPECTED_WARNING);
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -178,19 +164,24 @@ export interface PartitionOffsets {
   high: number;
 }
 
-function kafkaFor(o: KafkaClientOptions): Kafka {
+/**
+ * A kafkajs client (the event producer's and the cluster's): kafkajs's warnings and errors go to `o.log`, one line
+ * each, except those matching `ignore`.
+ */
+function kafkaFor(o: KafkaClientOptions, retry = { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 }, ignore?: RegExp): Kafka {
   const log = o.log;
   return new Kafka({
     clientId: o.clientId ?? 'retinastream',
     brokers: o.brokers,
     connectionTimeout: o.connectionTimeoutMs ?? 3000,
     requestTimeout: o.requestTimeoutMs ?? 15000,
-    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+    retry,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
-      if (!log) return;
+      const message = entry.log.message;
+      if (!log || ignore?.test(message)) return;
       const error = typeof entry.log.error === 'string' ? `: ${entry.log.error}` : '';
-      log(entry.level === logLevel.ERROR ? 'error' : 'warn', `kafkajs ${entry.namespace} ${entry.log.message}${error}`);
+      log(entry.level === logLevel.ERROR ? 'error' : 'warn', `kafkajs ${entry.namespace} ${message}${error}`);
     },
   });
 }

@@ -12,7 +12,8 @@
 // it is ByteTrack.
 // The tracker gives ids to detections (the detector's boxes, not the filter's), like supervision's ByteTrack.
 import type { Detection } from '../../model/detector.ts';
-import { iou, type Box } from './boxes.ts';
+import { iou } from '../detectionFilter.ts';
+import type { Box } from './boxes.ts';
 import { initiate, predict, toBox, toXyah, update, type KalmanBox } from './kalmanBox.ts';
 import { linearAssignment } from './linearAssignment.ts';
 
@@ -307,7 +308,7 @@ export class ByteTracker {
       const ahead = recover ? widen(extrapolate(t, frameNumber), buffer) : null;
       for (let c = 0; c < m; c++) {
         const d = dets[idx[c]];
-        if ((perClass || recover) && d.classId !== (recover ? majorityClass(t) : t.classId)) {
+        if ((perClass || recover) && d.classId !== (recover ? majority(t).classId : t.classId)) {
           cost[r * m + c] = Infinity;
           continue;
         }
@@ -359,16 +360,15 @@ function extrapolate(t: Track, frameNumber: number): Box {
   return [t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy];
 }
 
-function majorityClass(t: Track): number {
-  let best = t.classId;
-  let n = 0;
-  for (const [classId, v] of t.votes) if (v.n > n) (best = classId), (n = v.n);
+/** The track's most frequent class (the first one to get the most votes). */
+function majority(t: Track): { classId: number; label: string } {
+  let best = { classId: t.classId, n: 0, label: t.label };
+  for (const [classId, v] of t.votes) if (v.n > best.n) best = { classId, n: v.n, label: v.label };
   return best;
 }
 
 function summary(t: Track): TrackSummary {
-  let best = { classId: t.classId, n: 0, label: t.label };
-  for (const [classId, v] of t.votes) if (v.n > best.n) best = { classId, n: v.n, label: v.label };
+  const best = majority(t);
   return {
     trackId: t.trackId,
     classId: best.classId,

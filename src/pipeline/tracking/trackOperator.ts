@@ -4,12 +4,12 @@
 // event passes unchanged. When the source completes, the tracks still open end (reason "stream_ended").
 // The event `time` fields come from the scheduler's clock (asyncScheduler: Date.now).
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { eventBox, eventScore, round } from '../events.ts';
 import type { DetectionEvent, EventDetection, PipelineEvent, TrackEndedEvent, TrackStartedEvent } from '../types.ts';
 import { ByteTracker, type ByteTrackOptions, type EndReason, type TrackSummary } from './byteTrack.ts';
 
 export type TrackOptions = Partial<ByteTrackOptions>;
 
-const round2 = (v: number) => Math.round(v * 100) / 100;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function trackStartedEvent(streamId: string, t: TrackSummary, frameNumber: number, now: number): TrackStartedEvent {
@@ -24,8 +24,8 @@ export function trackStartedEvent(streamId: string, t: TrackSummary, frameNumber
     firstPts: t.firstPts,
     firstTime: iso(t.firstCapture),
     frameNumber,
-    box: [round2(t.box[0]), round2(t.box[1]), round2(t.box[2]), round2(t.box[3])],
-    score: Math.round(t.score * 1e5) / 1e5,
+    box: eventBox(t.box),
+    score: eventScore(t.score),
     time: iso(now),
   };
 }
@@ -44,7 +44,7 @@ export function trackEndedEvent(streamId: string, t: TrackSummary & { reason: En
     lastPts: t.lastPts,
     firstTime: iso(t.firstCapture),
     lastTime: iso(t.lastCapture),
-    durationS: Math.round((t.lastPts - t.firstPts) * 1e6) / 1e6,
+    durationS: round(t.lastPts - t.firstPts, 6),
     framesSeen: t.hits,
     reason: t.reason,
     time: iso(now),

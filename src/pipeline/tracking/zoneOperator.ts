@@ -5,6 +5,7 @@
 // Zone and line events follow the detections event of their frame; every event passes unchanged.
 // Coordinates are source pixels, or fractions of the source size (units "fraction").
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { round } from '../events.ts';
 import type { DetectionEvent, LineCrossEvent, PipelineEvent, TrackEndedEvent, ZoneExitEvent } from '../types.ts';
 import { anchorPoint, crossing, pointInPolygon, side, type Anchor, type Point } from './zones.ts';
 
@@ -44,8 +45,8 @@ interface ZoneState {
 
 interface LineState {
   spec: LineSpec;
-  /** per track: last anchor point that was off the line, and its side */
-  last: Map<number, { p: Point; side: number }>;
+  /** per track: the last anchor point that was off the line */
+  last: Map<number, Point>;
   counts: { in: number; out: number };
   px: [Point, Point] | null;
   size: string;
@@ -66,7 +67,7 @@ export function zoneEvents(zones: readonly ZoneSpec[], lines: readonly LineSpec[
         z.inside.delete(trackId);
         return {
           schemaVersion: 1, type: 'zone_exit', streamId: e.streamId, zone: z.spec.name, trackId, classId: at.classId, label: at.label,
-          frameNumber: e.frameNumber, pts: e.pts, dwellS: Math.round((e.pts - at.enterPts) * 1e6) / 1e6, reason, occupancy: z.inside.size, time: new Date(now).toISOString(),
+          frameNumber: e.frameNumber, pts: e.pts, dwellS: round(e.pts - at.enterPts, 6), reason, occupancy: z.inside.size, time: new Date(now).toISOString(),
         };
       };
 
@@ -110,11 +111,10 @@ export function zoneEvents(zones: readonly ZoneSpec[], lines: readonly LineSpec[
           for (const d of tracked) {
             const id = d.trackId!;
             const p = anchorPoint(d.box, anchor);
-            const s = side(a, b, p);
-            if (s === 0) continue; // on the line: decided when it is off again
+            if (side(a, b, p) === 0) continue; // on the line: decided when it is off again
             const prev = l.last.get(id);
-            l.last.set(id, { p, side: s });
-            const dir = prev ? crossing(a, b, prev.p, p) : null;
+            l.last.set(id, p);
+            const dir = prev ? crossing(a, b, prev, p) : null;
             if (!dir) continue;
             l.counts[dir]++;
             const ev: LineCrossEvent = {

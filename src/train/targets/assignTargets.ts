@@ -28,6 +28,8 @@ export interface ImageTargets {
   /** int32 [A]: matched gt index, -1 background, -2 ignored. */
   matchedIdxs: tf.Tensor1D;
   numForeground: number;
+  /** Background anchors (not foreground, not ignored): with numForeground, the imbalance the focal loss is about. */
+  numBackground: number;
 }
 
 export function assignTargets(
@@ -72,8 +74,8 @@ export function assignTargets(
     const boxTargets = tf.mul(encodeBoxes(matchedBoxes, anchors, weights), fgCol) as tf.Tensor2D;
     return { classTargets, valid, foreground, matchedBoxes, boxTargets, matchedIdxs };
   });
-  const numForeground = tf.tidy(() => tf.sum(out.foreground).dataSync()[0]);
-  return { ...out, numForeground };
+  const [numForeground, numValid] = tf.tidy(() => tf.stack([tf.sum(out.foreground), tf.sum(out.valid)]).dataSync());
+  return { ...out, numForeground, numBackground: numValid - numForeground };
 }
 
 export function disposeTargets(t: ImageTargets): void {

@@ -82,7 +82,6 @@ export function trainStep(ctx: StepContext, batch: TrainBatch): StepResult {
       tf.dispose([boxes, labels]);
     }
   });
-  const numBg = targets.reduce((sum, t) => sum + tf.tidy(() => tf.sum(t.valid).dataSync()[0]) - t.numForeground, 0);
   let parts: tf.Scalar[] = [];
   let numFg = 0;
   const { value, grads } = tf.variableGrads(() => {
@@ -103,5 +102,6 @@ export function trainStep(ctx: StepContext, batch: TrainBatch): StepResult {
   const [loss, clsLoss, boxLoss] = [value, ...parts].map((t) => t.dataSync()[0]);
   tf.dispose([x, value, ...parts, ...Object.values(grads)]);
   targets.forEach(disposeTargets);
+  const numBg = targets.reduce((sum, t) => sum + t.numBackground, 0);
   return { loss, clsLoss, boxLoss, numFg, numBg, anchorsPerImage: anchors.shape[0], lr: info.lr, gradNorm: info.gradNorm };
 }

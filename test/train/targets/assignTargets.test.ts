@@ -17,6 +17,7 @@ test('assignTargets: matches, one-hot class targets, valid mask, box targets and
     const matched = matchedAll[i];
     assert.deepEqual(Array.from(t.matchedIdxs.dataSync()), matched, `image ${i}: matched idxs`);
     assert.equal(t.numForeground, matched.filter((m) => m >= 0).length, `image ${i}: numForeground`);
+    assert.equal(t.numBackground, matched.filter((m) => m === -1).length, `image ${i}: numBackground (torchvision's -1; -2 is ignored)`);
     const cls = t.classTargets.arraySync();
     const valid = t.valid.dataSync();
     const fg = t.foreground.dataSync();
