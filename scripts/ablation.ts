@@ -1,14 +1,23 @@
-// The paper's Table 1a/1b in small: same training budget, varying the focal loss.
-//   node --import tsx scripts/ablation.ts [--config config/train/demo.json] [--iters 150] [--val 50]
-//                                         [--runs table1b|gamma|all] [--out .cache/ablation]
-// table1b: gamma 0 with alpha 0.75 (alpha-balanced cross entropy, the paper's best CE setting) vs
-//          gamma 2 with alpha 0.25 (the paper's focal loss).
+// The paper's Table 1a/1b in small: one training budget, varying only the classification loss.
+//   node --import tsx scripts/ablation.ts [--config config/train/ablation-sparse.json] [--iters N] [--val 200]
+//        [--runs table1b|gamma|table1a|all] [--out .cache/ablation-sparse] [--backend NAME]
+//        [--val-annotations F] [--val-images D]
+// table1b: gamma 0 with alpha 0.75 (alpha-balanced cross entropy, the paper's best CE setting) vs gamma 2
+//          with alpha 0.25 (the paper's focal loss).
 // gamma:   the gamma sweep 0, 0.5, 1, 2, 5 with the paper's alpha for each (0.75, 0.5, 0.25, 0.25, 0.25).
-// Every run starts from the same init and sees the same batches (same seed); the model is evaluated on
-// the first --val images of the held-out set. Prints a table of COCO AP / AP50 / AP75 and the final loss.
+// table1a: alpha-balanced CE with the prior init (pi = 0.01 for the classifier bias) vs without it (pi = 0.5,
+//          a zero bias: every anchor starts at p = 0.5).
+// Every run starts from the same init (the config's seed) and sees the same batches. Each run lives in
+// <out>/<name>/: a checkpoint while it trains (rerunning the command resumes it), then its model, training
+// log and result.json; finished runs are not run again, so the command is resumable as a whole.
+// Prints per run COCO AP / AP50 / AP75 on the first --val held-out images, the paper's AP, the negatives
+// per positive anchor per image (the imbalance), whether the loss plateaued (mean loss of the last tenth of
+// the run vs the tenth before) and the training time.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../src/backend/select.ts';
+import { describeBackend, selectBackend } from '../src/backend/select.ts';
 import { registerWasmGradients } from '../src/backend/wasmGradients.ts';
 import { loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { evaluateDetections } from '../src/eval/cocoEval.ts';
@@ -18,55 +27,157 @@ import { loadTrainConfig, Trainer, registerFastWasmConvBackprop } from '../src/t
 
 const { values } = parseArgs({
   options: {
-    config: { type: 'string', default: 'config/train/demo.json' },
-    iters: { type: 'string', default: '150' },
-    val: { type: 'string', default: '50' },
-    runs: { type: 'string', default: 'table1b' },
-    out: { type: 'string', default: '.cache/ablation' },
-    'val-annotations': { type: 'string', default: '.cache/demo-data/val/annotations.json' },
-    'val-images': { type: 'string', default: '.cache/demo-data/val/images' },
+    config: { type: 'string', default: 'config/train/ablation-sparse.json' },
+    iters: { type: 'string' },
+    val: { type: 'string', default: '200' },
+    runs: { type: 'string', default: 'all' },
+    out: { type: 'string', default: '.cache/ablation-sparse' },
+    backend: { type: 'string' },
+    'val-annotations': { type: 'string', default: '.cache/ablation-data/val/annotations.json' },
+    'val-images': { type: 'string', default: '.cache/ablation-data/val/images' },
   },
 });
 
-const RUNS: Record<string, [number, number][]> = {
-  table1b: [[0, 0.75], [2, 0.25]],
-  gamma: [[0, 0.75], [0.5, 0.5], [1, 0.25], [2, 0.25], [5, 0.25]],
+interface Run {
+  gamma: number;
+  alpha: number;
+  priorProb: number;
+}
+const run = (gamma: number, alpha: number, priorProb = 0.01): Run => ({ gamma, alpha, priorProb });
+const RUNS: Record<string, Run[]> = {
+  table1b: [run(0, 0.75), run(2, 0.25)],
+  gamma: [run(0, 0.75), run(0.5, 0.5), run(1, 0.25), run(2, 0.25), run(5, 0.25)],
+  table1a: [run(0, 0.75), run(0, 0.75, 0.5)],
 };
-RUNS.all = [...RUNS.table1b, ...RUNS.gamma.filter(([g]) => g !== 0 && g !== 2)];
+RUNS.all = [...RUNS.gamma, run(0, 0.75, 0.5)];
+// Paper Table 1b (R-50, 600 px, COCO minival), AP by (gamma, alpha): ../shared/REFERENCE.md.
+const PAPER_AP: Record<string, number> = { '0/0.75': 31.1, '0.5/0.5': 32.9, '1/0.25': 33.7, '2/0.25': 34.0, '5/0.25': 32.2 };
+
 const runs = RUNS[values.runs!];
 if (!runs) {
   console.error(`ablation: --runs ${values.runs} is not one of ${Object.keys(RUNS).join(', ')}`);
   process.exit(2);
 }
-const iters = Number(values.iters);
 const nVal = Number(values.val);
-if (!Number.isInteger(iters) || iters < 1 || !Number.isInteger(nVal) || nVal < 1) {
-  console.error('ablation: --iters and --val must be positive integers');
+if (!Number.isInteger(nVal) || nVal < 1) {
+  console.error(`ablation: --val ${values.val} is not a positive integer`);
   process.exit(2);
 }
+for (const key of ['val-annotations', 'val-images'] as const) {
+  if (!existsSync(values[key]!)) {
+    console.error(`ablation: --${key} ${values[key]}: not found (make the data first, see docs/training.md)`);
+    process.exit(2);
+  }
+}
 
-await selectBackend('wasm');
+const choice = await selectBackend(values.backend);
 registerWasmGradients();
-registerFastWasmConvBackprop();
+if (choice.name === 'wasm') registerFastWasmConvBackprop();
 const base = await loadTrainConfig(values.config!);
+const iters = values.iters === undefined ? base.options.iterations : Number(values.iters);
+if (!Number.isInteger(iters) || iters < 1) {
+  console.error(`ablation: --iters ${values.iters} is not a positive integer`);
+  process.exit(2);
+}
 const gtAll = loadCocoDataset(values['val-annotations']!);
 const keep = new Set(gtAll.images.slice(0, nVal).map((im) => im.id));
 const gt = { ...gtAll, images: gtAll.images.filter((im) => keep.has(im.id)), annotations: gtAll.annotations.filter((a) => keep.has(a.image_id)) };
 
-const rows: string[] = [];
-for (const [gamma, alpha] of runs) {
-  const name = `gamma${gamma}-alpha${alpha}`;
-  const t0 = Date.now();
-  const trainer = new Trainer({ ...base.options, iterations: iters, gamma, alpha, checkpointDir: null, logPath: join(values.out!, `${name}.jsonl`), logInterval: 10, warmupIters: Math.min(base.options.warmupIters ?? 100, Math.ceil(iters / 5)) });
-  const r = await trainer.run();
-  const dir = join(values.out!, name);
-  await saveModelDir(dir, r.config, r.weights);
-  const results = await detectDataset(gt, dir, values['val-images']!);
-  const m = evaluateDetections(gt, results);
-  const lastLoss = r.losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, r.losses.length);
-  rows.push(`${String(gamma).padEnd(6)} ${String(alpha).padEnd(6)} ${(100 * m.AP).toFixed(1).padStart(5)} ${(100 * m.AP50).toFixed(1).padStart(5)} ${(100 * m.AP75).toFixed(1).padStart(5)} ${lastLoss.toFixed(3).padStart(8)} ${((Date.now() - t0) / 1000).toFixed(0).padStart(6)}s`);
-  console.error(`${name}: AP ${(100 * m.AP).toFixed(1)}`);
+interface LogRecord {
+  iteration: number;
+  loss: number;
+  numFg: number;
+  numBg: number;
 }
-console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config}, AP on ${gt.images.length} val images`);
-console.log('gamma  alpha     AP  AP50  AP75  loss(10)   time');
-for (const r of rows) console.log(r);
+
+interface RunResult {
+  name: string;
+  gamma: number;
+  alpha: number;
+  priorProb: number;
+  iterations: number;
+  AP: number;
+  AP50: number;
+  AP75: number;
+  /** Mean over logged steps, per image: positive anchors, negative anchors, negatives per positive. */
+  fgPerImage: number;
+  bgPerImage: number;
+  negPerPos: number;
+  /** Mean logged loss over the last tenth of the run, and over the tenth before it. */
+  lossLastTenth: number;
+  lossTenthBefore: number;
+  trainSec: number;
+  backend: string;
+}
+
+async function readLog(path: string): Promise<LogRecord[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  // A resumed run appends to the same log: keep the last record of each iteration.
+  const byIter = new Map<number, LogRecord>();
+  for (const line of text.split('\n')) if (line.trim()) { const r = JSON.parse(line) as LogRecord; byIter.set(r.iteration, r); }
+  return [...byIter.values()].sort((a, b) => a.iteration - b.iteration);
+}
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+async function trainAndScore(r: Run): Promise<RunResult> {
+  const name = `gamma${r.gamma}-alpha${r.alpha}` + (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`);
+  const dir = join(values.out!, name);
+  const resultPath = join(dir, 'result.json');
+  if (existsSync(resultPath)) return JSON.parse(await readFile(resultPath, 'utf8')) as RunResult;
+  await mkdir(dir, { recursive: true });
+  const checkpointDir = join(dir, 'checkpoint');
+  const timePath = join(dir, 'train-seconds.json');
+  const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as number) : 0;
+  const model = { ...base.options.model, head: { ...base.options.model.head, priorProb: r.priorProb } };
+  const trainer = new Trainer({
+    ...base.options, model, iterations: iters, gamma: r.gamma, alpha: r.alpha,
+    checkpointDir, checkpointInterval: Math.max(50, Math.round(iters / 40)), logPath: join(dir, 'log.jsonl'), logInterval: 10,
+  });
+  const resume = existsSync(join(checkpointDir, 'trainer-state.json'));
+  console.error(`${name}: ${resume ? 'resuming' : 'training'} (${iters} iterations x ${base.options.batchSize} images)`);
+  const t0 = Date.now();
+  // Save the time spent so far at every checkpoint, so an interrupted run still reports its whole time.
+  const trained = await trainer.run({
+    resume,
+    onStep: (it) => {
+      if (it % Math.max(50, Math.round(iters / 40)) === 0) void writeFile(timePath, JSON.stringify(before + (Date.now() - t0) / 1000));
+    },
+  });
+  const trainSec = before + (Date.now() - t0) / 1000;
+  await writeFile(timePath, JSON.stringify(trainSec));
+  const modelDir = join(dir, 'model');
+  await saveModelDir(modelDir, trained.config, trained.weights);
+  const m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
+  const log = await readLog(join(dir, 'log.jsonl'));
+  const tenth = Math.max(1, Math.floor(log.length / 10));
+  const batch = base.options.batchSize;
+  const result: RunResult = {
+    name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, iterations: trained.iterations,
+    AP: m.AP, AP50: m.AP50, AP75: m.AP75,
+    fgPerImage: mean(log.map((l) => l.numFg / batch)),
+    bgPerImage: mean(log.map((l) => l.numBg / batch)),
+    negPerPos: mean(log.filter((l) => l.numFg > 0).map((l) => l.numBg / l.numFg)),
+    lossLastTenth: mean(log.slice(-tenth).map((l) => l.loss)),
+    lossTenthBefore: mean(log.slice(-2 * tenth, -tenth).map((l) => l.loss)),
+    trainSec, backend: describeBackend(choice),
+  };
+  await writeFile(resultPath, JSON.stringify(result, null, 2) + '\n');
+  console.error(`${name}: AP ${(100 * m.AP).toFixed(1)}`);
+  return result;
+}
+
+const results: RunResult[] = [];
+for (const r of runs) results.push(await trainAndScore(r));
+
+const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
+console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
+console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%    time');
+for (const r of results) {
+  const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`] : undefined;
+  console.log(
+    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}  ` +
+      `${(paper === undefined ? '-' : paper.toFixed(1)).padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
+      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min`,
+  );
+}

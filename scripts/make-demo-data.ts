@@ -3,6 +3,11 @@
 //   assets/demo/demo.mp4, demo.gt.json, classes.json   the demo video, its ground truth, class names
 // Usage: node --import tsx scripts/make-demo-data.ts [--train 2000] [--val 200] [--seed 1]
 //          [--data-dir .cache/demo-data] [--assets assets/demo] [--only data|video]
+//          [--image-size 512x384] [--min-image-size 320x240] [--object-size 10-200] [--max-objects 10]
+// The still images get a random size between --min-image-size and --image-size, and objects a log-uniform
+// size (longest side, pixels) in --object-size. The demo model's data (config/train/demo.json) is
+//   --data-dir .cache/demo-data-640 --train 6000 --val 300 --image-size 720x405 --min-image-size 560x315 --object-size 10-160 --max-objects 14
+// frames of about the demo video's 640x360 with its objects' sizes (14-150 px).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +24,10 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '.cache/demo-data' },
     assets: { type: 'string', default: 'assets/demo' },
     only: { type: 'string' },
+    'image-size': { type: 'string', default: '512x384' },
+    'min-image-size': { type: 'string', default: '320x240' },
+    'object-size': { type: 'string', default: '10-200' },
+    'max-objects': { type: 'string', default: '10' },
   },
 });
 
@@ -31,7 +40,27 @@ function int(name: string, v: string | undefined): number {
   return n;
 }
 
+function pair(name: string, v: string | undefined, sep: string): [number, number] {
+  const parts = (v ?? '').split(sep).map(Number);
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0) || parts[0] > 65536 || parts[1] > 65536) {
+    console.error(`make-demo-data: --${name} ${v} is not two positive integers as A${sep}B`);
+    process.exit(2);
+  }
+  return parts as [number, number];
+}
+
 const seed = int('seed', values.seed);
+const [width, height] = pair('image-size', values['image-size'], 'x');
+const [minWidth, minHeight] = pair('min-image-size', values['min-image-size'], 'x');
+const [minObject, maxObject] = pair('object-size', values['object-size'], '-');
+if (minWidth > width || minHeight > height) {
+  console.error(`make-demo-data: --min-image-size ${values['min-image-size']} is larger than --image-size ${values['image-size']}`);
+  process.exit(2);
+}
+if (minObject > maxObject) {
+  console.error(`make-demo-data: --object-size ${values['object-size']}: the smallest is larger than the largest`);
+  process.exit(2);
+}
 const only = values.only;
 if (only !== undefined && only !== 'data' && only !== 'video') {
   console.error(`make-demo-data: --only ${only} is not 'data' or 'video'`);
@@ -47,10 +76,13 @@ if (only !== 'video') {
       outDir: join(values['data-dir']!, split),
       count,
       seed: splitSeed,
-      width: 512,
-      height: 384,
-      minWidth: 320,
-      minHeight: 240,
+      width,
+      height,
+      minWidth,
+      minHeight,
+      minSize: minObject,
+      maxSize: maxObject,
+      maxObjects: int('max-objects', values['max-objects']),
     });
     console.log(`${split}: ${count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${out.annotations}`);
   }
