@@ -151,7 +151,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
   const log = await readLog(join(dir, 'log.jsonl'));
   const tenth = Math.max(1, Math.floor(log.length / 10));
-  const batch = base.options.batchSize;
+  const batch = base.options.batchSize ?? 16;
   const result: RunResult = {
     name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, iterations: trained.iterations,
     AP: m.AP, AP50: m.AP50, AP75: m.AP75,
