@@ -161,7 +161,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--model DIR', text: 'model directory', def: 'models/demo, else a generated one' },
       { flag: '--depth 18|34|50|101', text: 'ResNet depth of the generated model', def: '18' },
       { flag: '--head-convs N', text: 'convs per subnet of the generated model', def: '1' },
-      { flag: '--canvas WxH', text: 'model input canvas', def: '224x128' },
+      { flag: '--canvas WxH', text: 'model input canvas', def: "the model's input policy, as run (224x128 for a generated model)" },
       { flag: '--decode-threads N', text: 'ffmpeg decoder threads per input', def: '2' },
       { flag: '--max-batch N', text: 'frames per batch', def: '4' },
       { flag: '--max-wait-ms MS', text: 'batch wait', def: '40' },

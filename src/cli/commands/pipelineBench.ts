@@ -28,6 +28,7 @@ import { createEngine } from '../../model/engine.ts';
 import { DEFAULT_DECODE_THREADS } from '../../pipeline/ingest/sourceOptions.ts';
 import type { PipelineInput } from '../../pipeline/pipeline.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
+import { defaultCanvas } from './run.ts';
 import { UsageError } from '../errors.ts';
 
 export const usage =
@@ -43,8 +44,11 @@ function log(msg: string): void {
   process.stderr.write(`bench pipeline: ${msg}\n`);
 }
 
-function parseCanvas(v: string | undefined): [number, number] {
-  const m = /^(\d+)x(\d+)$/.exec(v ?? '224x128');
+/** Input policy of a generated model when no --canvas is given. */
+const GENERATED_CANVAS: [number, number] = [224, 128];
+
+function parseCanvas(v: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(v);
   if (!m) throw new UsageError(`--canvas: "${v}" is not WIDTHxHEIGHT`);
   const c: [number, number] = [Number(m[1]), Number(m[2])];
   if (c.some((x) => x < 32 || x > 4096 || x % 32)) throw new UsageError(`--canvas: ${v} must be multiples of 32 in [32, 4096]`);
@@ -87,7 +91,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   if (values.model && !existsSync(join(values.model, 'model.json'))) throw new UsageError(`--model: ${values.model}: no model.json in this directory`);
   if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
   if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
-  const canvas = parseCanvas(values.canvas);
+  const canvasFlag = values.canvas === undefined ? null : parseCanvas(values.canvas);
   const decodeThreads = intFlag('decode-threads', values['decode-threads'], DEFAULT_DECODE_THREADS, 0, 64);
   const maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
   const maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
@@ -97,7 +101,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
 
-  const model = await resolveBenchModel({ modelDir: values.model, demoDir: DEMO_MODEL, depth, headConvs, canvas });
+  const model = await resolveBenchModel({ modelDir: values.model, demoDir: DEMO_MODEL, depth, headConvs, canvas: canvasFlag ?? GENERATED_CANVAS });
   log(model.origin === 'generated' ? `no --model and no ${DEMO_MODEL}: generated a random-weight RetinaNet (ResNet-${depth}, ${headConvs} conv(s) per head) in ${model.dir}` : `model ${model.dir} (${model.origin})`);
   const interrupted = (sig: NodeJS.Signals) => {
     model.cleanup(); // a generated model is ~100 MB in the temp dir
@@ -110,6 +114,8 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     throw e;
   });
   try {
+    // As `retinastream run` does: the model's own input policy unless --canvas says otherwise.
+    const canvas = canvasFlag ?? defaultCanvas(engine);
     const setup: PipelineBenchReport['setup'] = {
       input,
       fileSeconds,
