@@ -3,11 +3,13 @@
 //   assets/demo/demo.mp4, demo.gt.json, classes.json   the demo video, its ground truth, class names
 // Usage: node --import tsx scripts/make-demo-data.ts [--train 2000] [--val 200] [--seed 1]
 //          [--data-dir .cache/demo-data] [--assets assets/demo] [--only data|video]
-//          [--image-size 512x384] [--min-image-size 320x240] [--object-size 10-200] [--max-objects 10]
+//          [--image-size 512x384] [--min-image-size 320x240] [--object-size 10-200] [--max-objects 10] [--off-hue 0.15]
 // The still images get a random size between --min-image-size and --image-size, and objects a log-uniform
 // size (longest side, pixels) in --object-size. The demo model's data (config/train/demo.json) is
-//   --data-dir .cache/demo-data-640 --train 6000 --val 300 --image-size 720x405 --min-image-size 560x315 --object-size 10-160 --max-objects 14
-// frames of about the demo video's 640x360 with its objects' sizes (14-150 px).
+//   --data-dir .cache/demo-data-640 --train 6000 --val 300 --image-size 720x405 --min-image-size 560x315 --object-size 10-160 --max-objects 14 --off-hue 0.5
+// frames of about the demo video's 640x360 with its objects' sizes (14-150 px). --off-hue is the share of
+// objects painted in any hue instead of their class's typical one: at 0.15 a model learns colour as the class
+// (a green star is called a triangle), at 0.5 it has to learn the shapes.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'min-image-size': { type: 'string', default: '320x240' },
     'object-size': { type: 'string', default: '10-200' },
     'max-objects': { type: 'string', default: '10' },
+    'off-hue': { type: 'string', default: '0.15' },
   },
 });
 
@@ -57,6 +60,11 @@ if (minWidth > width || minHeight > height) {
   console.error(`make-demo-data: --min-image-size ${values['min-image-size']} is larger than --image-size ${values['image-size']}`);
   process.exit(2);
 }
+const offHueProb = Number(values['off-hue']);
+if (!(offHueProb >= 0 && offHueProb <= 1)) {
+  console.error(`make-demo-data: --off-hue ${values['off-hue']} is not a probability in [0, 1]`);
+  process.exit(2);
+}
 if (minObject > maxObject) {
   console.error(`make-demo-data: --object-size ${values['object-size']}: the smallest is larger than the largest`);
   process.exit(2);
@@ -83,6 +91,7 @@ if (only !== 'video') {
       minSize: minObject,
       maxSize: maxObject,
       maxObjects: int('max-objects', values['max-objects']),
+      offHueProb,
     });
     console.log(`${split}: ${count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${out.annotations}`);
   }

@@ -21,7 +21,7 @@ if [ ! -f .cache/demo-data/train/annotations.json ]; then
 fi
 if [ ! -f .cache/demo-data-640/val/annotations.json ]; then
   node --import tsx scripts/make-demo-data.ts --only data --data-dir .cache/demo-data-640 --train 6000 --val 300 \
-    --image-size 720x405 --min-image-size 560x315 --object-size 10-160 --max-objects 14
+    --image-size 720x405 --min-image-size 560x315 --object-size 10-160 --max-objects 14 --off-hue 0.5
 fi
 
 train() { # config checkpoint-dir [extra flags]
