@@ -69,7 +69,7 @@ function seedMean(runs: Record<string, TrackScores>, prefix: string, n: number):
 }
 
 export async function benchTrackingCommand(argv: string[]): Promise<number> {
-  const { values } = parse('bench tracking', argv, {
+  const { values, positionals } = parse('bench tracking', argv, {
     noise: { type: 'string' },
     dropout: { type: 'string' },
     'false-positives': { type: 'string' },
@@ -82,6 +82,7 @@ export async function benchTrackingCommand(argv: string[]): Promise<number> {
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
+  if (positionals.length) throw new UsageError(`retinastream bench tracking: unexpected argument "${positionals[0]}" (${usage})`);
   const noise = numFlag('noise', values.noise, 0.05, 0, 1);
   const dropout = numFlag('dropout', values.dropout, 0.1, 0, 0.9);
   const falsePositives = intFlag('false-positives', values['false-positives'], 1, 0, 100);

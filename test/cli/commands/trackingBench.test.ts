@@ -36,4 +36,11 @@ describe('retinastream bench tracking', { skip }, () => {
     assert.ok(a.ours.HOTA >= a.supervision.HOTA && a.ours.IDF1 >= a.supervision.IDF1, `noisy ground truth: ours ${JSON.stringify(a.ours)} vs supervision ${JSON.stringify(a.supervision)}`);
     assert.ok(rep.cost.ours100.usPerFrame > 0);
   });
+
+  it('refuses a stray argument with one usage line', async () => {
+    const r = await runCli(['bench', 'tracking', 'extra']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), /^retinastream bench tracking: unexpected argument "extra"/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
 });
