@@ -12,7 +12,7 @@ import { summarize, type CocoMetrics } from './cocoSummarize.ts';
 export type { EvalOptions, EvalParams } from './cocoParams.ts';
 export { makeParams } from './cocoParams.ts';
 export { accumulateEvaluation, type EvalAccumulation } from './cocoAccumulate.ts';
-export { summarize, formatMetrics, METRIC_KEYS, type CocoMetrics } from './cocoSummarize.ts';
+export { summarize, formatMetrics, perCategoryAp, METRIC_KEYS, type CocoMetrics } from './cocoSummarize.ts';
 
 /** Evaluates COCO results against a dataset and returns the 12 summary numbers. */
 export function evaluateDetections(gt: CocoDataset, results: readonly CocoResult[], opts: EvalOptions = {}): CocoMetrics {

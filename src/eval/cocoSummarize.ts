@@ -97,3 +97,28 @@ export function formatMetrics(m: CocoMetrics, params: { iouThrs?: readonly numbe
     line(false, null, 'large', md[2], m.ARl),
   ].join('\n');
 }
+
+/**
+ * AP of each category, as detectron2's COCOEvaluator derives it from pycocotools' precision array: the mean of
+ * precision[:, :, k, area 'all', largest maxDets] (IoU .50:.95, every recall threshold) over its entries > -1, in
+ * the order of params.catIds; NaN for a category without ground truth. Only meaningful with useCats.
+ */
+export function perCategoryAp(acc: EvalAccumulation): number[] {
+  const p = acc.params;
+  const T = p.iouThrs.length, R = p.recThrs.length, A = p.areaRng.length, M = p.maxDets.length;
+  const K = acc.recall.length / (T * A * M);
+  const a = p.areaRngLbl.indexOf('all');
+  const m = M - 1;
+  const out: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const vals: number[] = [];
+    for (let t = 0; t < T; t++) {
+      for (let r = 0; r < R; r++) {
+        const v = acc.precision[(((t * R + r) * K + k) * A + a) * M + m];
+        if (v > -1) vals.push(v);
+      }
+    }
+    out.push(vals.length ? npMean(vals) : NaN);
+  }
+  return out;
+}

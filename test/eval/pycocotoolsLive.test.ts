@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCocoDataset } from '../../src/eval/cocoDataset.ts';
 import { loadResults } from '../../src/eval/eventsToResults.ts';
-import { evaluateDetections, formatMetrics, METRIC_KEYS, type EvalOptions } from '../../src/eval/cocoEval.ts';
+import { accumulateEvaluation, formatMetrics, METRIC_KEYS, perCategoryAp, summarize, type EvalOptions } from '../../src/eval/cocoEval.ts';
 import { npMean } from '../../src/eval/numpyCompat.ts';
 
 const MAKE_FIXTURES = fileURLToPath(new URL('../../tools/eval/make_fixtures.py', import.meta.url));
@@ -28,12 +28,23 @@ for (const seed of SEEDS) {
       assert.equal(gen.status, 0, gen.stderr);
       const dataset = loadCocoDataset(join(dir, 'live.dataset.json'));
       const results = loadResults(join(dir, 'live.results.json'));
-      const expected = JSON.parse(readFileSync(join(dir, 'live.expected.json'), 'utf8')) as { cases: { options: EvalOptions; stats: number[]; summary: string }[] };
+      const expected = JSON.parse(readFileSync(join(dir, 'live.expected.json'), 'utf8')) as { cases: { options: EvalOptions; stats: number[]; summary: string; perCategoryAP?: (number | null)[] }[] };
       assert.ok(expected.cases.length >= 2);
       for (const c of expected.cases) {
-        const m = evaluateDetections(dataset, results, c.options);
+        const acc = accumulateEvaluation(dataset, results, c.options);
+        const m = summarize(acc);
         METRIC_KEYS.forEach((k, i) => assert.ok(Math.abs(m[k] - c.stats[i]) <= 1e-12, `${JSON.stringify(c.options)} ${k}: got ${m[k]}, pycocotools ${c.stats[i]}`));
         assert.equal(formatMetrics(m, c.options), c.summary);
+        if (c.options.useCats === false) continue;
+        // detectron2's per-category AP from pycocotools' precision array (tools/eval/coco_eval.py per_category_ap)
+        const want = c.perCategoryAP;
+        assert.ok(want && want.length > 1, 'the reference gives per-category AP');
+        const got = perCategoryAp(acc);
+        assert.equal(got.length, want.length);
+        got.forEach((v, k) => {
+          if (want[k] === null) assert.ok(Number.isNaN(v), `category ${k}: no ground truth, got ${v}`);
+          else assert.ok(Math.abs(v - want[k]!) <= 1e-12, `${JSON.stringify(c.options)} category ${k}: got ${v}, pycocotools/detectron2 ${want[k]}`);
+        });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

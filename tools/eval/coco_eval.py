@@ -39,7 +39,20 @@ def evaluate(gt, results, use_cats=True, max_dets=None, iou_thrs=None):
         ev.summarize()
     seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - c0
-    return [float(x) for x in ev.stats], out.getvalue().rstrip('\n'), seconds, cpu_seconds
+    return [float(x) for x in ev.stats], out.getvalue().rstrip('\n'), seconds, cpu_seconds, per_category_ap(ev)
+
+
+def per_category_ap(ev):
+    """detectron2's per-category AP (COCOEvaluator._derive_coco_results): the mean of precision[:, :, k, 0, -1]
+    (IoU .50:.95, every recall threshold, area 'all', the largest maxDets) over its entries > -1; None (NaN
+    there) for a category without ground truth. Only with useCats (a category axis)."""
+    precision = ev.eval['precision']
+    out = []
+    for k in range(precision.shape[2]):
+        p = precision[:, :, k, 0, -1]
+        p = p[p > -1]
+        out.append(float(np.mean(p)) if p.size else None)
+    return out
 
 
 def load_gt(path):
@@ -60,7 +73,7 @@ def main():
         results = json.load(f)
     max_dets = [int(x) for x in a.max_dets.split(',')] if a.max_dets else None
     iou_thrs = [float(x) for x in a.iou_thrs.split(',')] if a.iou_thrs else None
-    stats, summary, seconds, cpu_seconds = evaluate(gt, results, not a.no_cats, max_dets, iou_thrs)
+    stats, summary, seconds, cpu_seconds, _ = evaluate(gt, results, not a.no_cats, max_dets, iou_thrs)
     json.dump({'stats': stats, 'summary': summary, 'seconds': seconds, 'cpu_seconds': cpu_seconds}, sys.stdout)
     sys.stdout.write('\n')
 

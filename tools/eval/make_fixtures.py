@@ -7,7 +7,7 @@ usage:
   make_fixtures.py --bench DIR [--images 5000 --classes 80 --dets 100]   # large files, no eval
 
 Each case NAME writes NAME.dataset.json, NAME.results.json and NAME.expected.json; the latter is
-{"cases": [{"options": {...}, "stats": [12 numbers], "summary": "<12 lines>"}]} with one entry per
+{"cases": [{"options": {...}, "stats": [12 numbers], "summary": "<12 lines>", "perCategoryAP": [...]}]} with one entry per
 evaluation setting (options use the names of retinastream's EvalOptions).
 
 The generated data covers what COCOeval treats specially: crowd regions (with detections inside),
@@ -182,8 +182,11 @@ def write_case(out_dir, name, dataset, results, settings):
     for opts in settings:
         with open(res_path) as f:
             res = json.load(f)  # loadRes modifies the list; start fresh every time
-        stats, summary, _, _ = evaluate(gt, res, opts.get('useCats', True), opts.get('maxDets'), opts.get('iouThrs'))
-        cases.append({'options': opts, 'stats': stats, 'summary': summary})
+        stats, summary, _, _, per_cat = evaluate(gt, res, opts.get('useCats', True), opts.get('maxDets'), opts.get('iouThrs'))
+        case = {'options': opts, 'stats': stats, 'summary': summary}
+        if opts.get('useCats', True):
+            case['perCategoryAP'] = per_cat
+        cases.append(case)
     with open(os.path.join(out_dir, f'{name}.expected.json'), 'w') as f:
         json.dump({'generator': f'tools/eval/make_fixtures.py ({name})', 'cases': cases}, f, indent=1)
     return cases

@@ -43,7 +43,7 @@ describe('retinastream eval', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    const { crossClassDuplicates, ...m } = JSON.parse(lines[0]) as Record<string, number> & { crossClassDuplicates: unknown };
+    const { crossClassDuplicates, perCategory, ...m } = JSON.parse(lines[0]) as Record<string, number> & { crossClassDuplicates: unknown; perCategory: unknown };
     assert.deepEqual(Object.keys(m), [...METRIC_KEYS]);
     // two detections >= 0.3, one per frame: nothing overlaps another class
     assert.deepEqual(crossClassDuplicates, { considered: 2, duplicates: 0, minScore: 0.3, iou: 0.5 });
@@ -54,5 +54,15 @@ describe('retinastream eval', () => {
     const ap = 51 / 101;
     const expected: Record<string, number> = { AP: ap, AP50: ap, AP75: ap, APs: -1, APm: ap, APl: -1, AR1: 0.5, AR10: 0.5, AR100: 0.5, ARs: -1, ARm: 0.5, ARl: -1 };
     for (const k of METRIC_KEYS) assert.ok(Math.abs(m[k] - expected[k]) < 1e-9, `${k}: ${m[k]}, expected ${expected[k]}`);
+    // one category: its AP is the AP
+    assert.deepEqual(perCategory, [{ id: 1, name: 'alpha', AP: m.AP }]);
+  });
+
+  it('prints the 12 lines and the AP of each category', { timeout: 60_000 }, async () => {
+    const r = await runCli(['eval', '--dataset', gt, '--results', events]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 13);
+    assert.equal(lines[12], `AP per category (IoU=0.50:0.95): alpha ${((100 * 51) / 101).toFixed(1)}`);
   });
 });
