@@ -67,6 +67,10 @@ export interface PostprocessConfig {
   clip: 'beforeNms' | 'afterNms';
   /** Clamp of dw, dh in box decoding: log(1000/16); null disables it (ODTK). */
   bboxXformClip: number | null;
+  /** NMS over all classes together, for a model whose classes are mutually exclusive (one object, one class:
+   *  the demo shapes); false (default, torchvision and detectron2): class-wise NMS, so one box may come back
+   *  under several classes. Absent in older model.json files: false. */
+  classAgnostic?: boolean;
 }
 
 export interface ModelConfig {
@@ -124,6 +128,7 @@ export function defaultModelConfig(overrides: DeepPartial<ModelConfig> = {}): Mo
       detectionsPerImage: 100,
       clip: 'beforeNms',
       bboxXformClip: Math.log(1000 / 16),
+      classAgnostic: false,
     },
   };
   return mergeDeep(base, overrides);
@@ -175,5 +180,6 @@ export function validateModelConfig(cfg: ModelConfig, where = 'model config'): M
   if (!(p.nmsThresh > 0 && p.nmsThresh <= 1)) bad('postprocess.nmsThresh', `is ${p.nmsThresh}, expected (0, 1]`);
   if (!(Number.isInteger(p.topkCandidates) && p.topkCandidates > 0)) bad('postprocess.topkCandidates', 'must be a positive integer');
   if (!(Number.isInteger(p.detectionsPerImage) && p.detectionsPerImage > 0)) bad('postprocess.detectionsPerImage', 'must be a positive integer');
+  if (p.classAgnostic !== undefined && typeof p.classAgnostic !== 'boolean') bad('postprocess.classAgnostic', `is ${JSON.stringify(p.classAgnostic)}, expected true or false`);
   return cfg;
 }

@@ -67,8 +67,10 @@ export async function postprocess(out: HeadOutputs, anchors: tf.Tensor2D[], geo:
         tf.squeeze(tf.slice(c.labels, [i, 0], [1, -1]), [0]) as tf.Tensor1D,
       ]);
       // class-wise NMS in one call: shift each class's boxes so that no two classes overlap
-      // (torchvision's batched_nms coordinate trick)
-      const shifted = tf.tidy(() => tf.add(boxes, tf.expandDims(tf.mul(tf.cast(labels, 'float32'), tf.add(tf.max(boxes), 1)), 1)) as tf.Tensor2D);
+      // (torchvision's batched_nms coordinate trick); a class-agnostic model's boxes are not shifted
+      const shifted = cfg.classAgnostic
+        ? tf.clone(boxes)
+        : tf.tidy(() => tf.add(boxes, tf.expandDims(tf.mul(tf.cast(labels, 'float32'), tf.add(tf.max(boxes), 1)), 1)) as tf.Tensor2D);
       const keep = await tf.image.nonMaxSuppressionAsync(shifted, scores, cfg.detectionsPerImage, cfg.nmsThresh, cfg.scoreThresh);
       const [kb, ks, kl] = tf.tidy(() => {
         const [sh, sw] = geo[i].source;

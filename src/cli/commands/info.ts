@@ -41,7 +41,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
       `parameters   ${(params / 1e6).toFixed(2)} M`,
       `weights      ${info.weightsHash}`,
       `input        ${c.input.channelOrder} ${c.input.pixelRange}, mean [${c.input.mean}], std [${c.input.std}], resize ${c.input.minSize}/${c.input.maxSize} (${c.input.sizeRounding}), pad to /${c.input.sizeDivisible}`,
-      `postprocess  score > ${c.postprocess.scoreThresh}, top ${c.postprocess.topkCandidates}/level, NMS ${c.postprocess.nmsThresh}, keep ${c.postprocess.detectionsPerImage}, clip ${c.postprocess.clip}`,
+      `postprocess  score > ${c.postprocess.scoreThresh}, top ${c.postprocess.topkCandidates}/level, NMS ${c.postprocess.nmsThresh} ${c.postprocess.classAgnostic ? "over all classes" : "per class"}, keep ${c.postprocess.detectionsPerImage}, clip ${c.postprocess.clip}`,
       `backend      ${info.backend}`,
     ].join('\n') + '\n',
   );
