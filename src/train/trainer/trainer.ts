@@ -45,6 +45,13 @@ export interface TrainResult {
   imagesPerSec: number;
 }
 
+/** The model config without its post-processing, which inference alone uses: a checkpoint resumes under another
+ *  score threshold or NMS setting (checkpoints written before this rule hold the post-processing of their day). */
+function trainedPart(m: ModelConfig): Omit<ModelConfig, 'postprocess'> {
+  const { postprocess: _, ...rest } = m;
+  return rest;
+}
+
 /** Sets gamma of the last batch norm of every residual branch to 0 (bn2 of basic blocks, bn3 of bottlenecks). */
 export function zeroResidualBranches(weights: TensorMap): void {
   const last = [...weights.keys()].some((k) => /\.bn3\.weight$/.test(k)) ? 'bn3' : 'bn2';
@@ -74,7 +81,7 @@ export class Trainer {
   fingerprint(): Record<string, unknown> {
     const o = this.options;
     return {
-      model: o.model, annotations: o.annotations, classNumbering: o.classNumbering, initFrom: o.initFrom, zeroInitResidual: o.zeroInitResidual, batchSize: o.batchSize,
+      model: trainedPart(o.model), annotations: o.annotations, classNumbering: o.classNumbering, initFrom: o.initFrom, zeroInitResidual: o.zeroInitResidual, batchSize: o.batchSize,
       seed: o.seed, flipProb: o.flipProb, alpha: o.alpha, gamma: o.gamma, boxLoss: o.boxLoss, smoothL1Beta: o.smoothL1Beta,
       normalizer: o.normalizer, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, warmupIters: o.warmupIters,
       warmupFactor: o.warmupFactor, milestones: o.milestones, lrGamma: o.lrGamma, clipGradNorm: o.clipGradNorm,
@@ -118,7 +125,7 @@ export class Trainer {
         if (!dir) throw new TrainerError('RS_ERR_CHECKPOINT', 'resume: no checkpointDir given');
         if (!(await hasCheckpoint(dir))) throw new TrainerError('RS_ERR_CHECKPOINT', `${dir}: no checkpoint to resume from`);
         const ck = await loadCheckpoint(dir);
-        checkFingerprint(dir, ck.state.fingerprint, this.fingerprint());
+        checkFingerprint(dir, { ...ck.state.fingerprint, model: trainedPart(ck.state.fingerprint.model as ModelConfig) }, this.fingerprint());
         try {
           model.loadRawParams(ck.params, dir);
         } catch (e) {

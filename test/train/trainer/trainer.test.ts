@@ -65,6 +65,16 @@ test('resuming from a checkpoint gives bit-identical weights and losses', async 
     code: 'RS_ERR_CHECKPOINT',
     message: /cannot resume, option lr was 0\.01 in the checkpoint and is 0\.02 now/,
   });
+  // Post-processing is inference only: the checkpoint resumes under another NMS or score threshold...
+  const m0 = tinyModel();
+  const again = await new Trainer(options({ checkpointDir: splitDir, iterations: 5, model: { ...m0, postprocess: { ...m0.postprocess, classAgnostic: true, scoreThresh: 0.3 } } }))
+    .run({ resume: true, progress: null });
+  assert.equal(again.losses.length, 1, 'the resumed run trains iteration 5 only');
+  // ...but not under another network.
+  await assert.rejects(new Trainer(options({ checkpointDir: splitDir, model: { ...m0, anchors: { ...m0.anchors, sizes: m0.anchors.sizes.map((s) => 2 * s) } } })).run({ resume: true, progress: null }), {
+    code: 'RS_ERR_CHECKPOINT',
+    message: /cannot resume, option model was .* in the checkpoint and is .* now/,
+  });
   // The final checkpoint is a model directory the detector can load.
   const m = await loadModelDir(splitDir);
   assert.equal(m.config.numClasses, 7);
