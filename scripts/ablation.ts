@@ -130,9 +130,10 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const timePath = join(dir, 'train-seconds.json');
   const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as number) : 0;
   const model = { ...base.options.model, head: { ...base.options.model.head, priorProb: r.priorProb } };
+  const checkpointInterval = Math.max(50, Math.round(iters / 40));
   const trainer = new Trainer({
     ...base.options, model, iterations: iters, gamma: r.gamma, alpha: r.alpha,
-    checkpointDir, checkpointInterval: Math.max(50, Math.round(iters / 40)), logPath: join(dir, 'log.jsonl'), logInterval: 10,
+    checkpointDir, checkpointInterval, logPath: join(dir, 'log.jsonl'), logInterval: 10,
   });
   const resume = existsSync(join(checkpointDir, 'trainer-state.json'));
   console.error(`${name}: ${resume ? 'resuming' : 'training'} (${iters} iterations x ${base.options.batchSize} images)`);
@@ -141,7 +142,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const trained = await trainer.run({
     resume,
     onStep: (it) => {
-      if (it % Math.max(50, Math.round(iters / 40)) === 0) void writeFile(timePath, JSON.stringify(before + (Date.now() - t0) / 1000));
+      if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(before + (Date.now() - t0) / 1000));
     },
   });
   const trainSec = before + (Date.now() - t0) / 1000;
