@@ -107,8 +107,11 @@ interface RunResult {
   lossLastTenth: number;
   lossTenthBefore: number;
   trainSec: number;
+  trainCpuSec: number;
   backend: string;
 }
+
+interface TrainTime { wallSec: number; cpuSec: number }
 
 async function readLog(path: string): Promise<LogRecord[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
@@ -128,7 +131,9 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   await mkdir(dir, { recursive: true });
   const checkpointDir = join(dir, 'checkpoint');
   const timePath = join(dir, 'train-seconds.json');
-  const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as number) : 0;
+  // Wall time and the process's CPU time (all threads): CPU time is not inflated by a pause (SIGSTOP while a
+  // benchmark runs) or by other load, so it is the fairer figure to compare runs by.
+  const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as TrainTime) : { wallSec: 0, cpuSec: 0 };
   const model = { ...base.options.model, head: { ...base.options.model.head, priorProb: r.priorProb } };
   const checkpointInterval = Math.max(50, Math.round(iters / 40));
   const trainer = new Trainer({
@@ -138,15 +143,20 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const resume = existsSync(join(checkpointDir, 'trainer-state.json'));
   console.error(`${name}: ${resume ? 'resuming' : 'training'} (${iters} iterations x ${base.options.batchSize} images)`);
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  const spent = (): TrainTime => {
+    const cpu = process.cpuUsage(cpu0);
+    return { wallSec: before.wallSec + (Date.now() - t0) / 1000, cpuSec: before.cpuSec + (cpu.user + cpu.system) / 1e6 };
+  };
   // Save the time spent so far at every checkpoint, so an interrupted run still reports its whole time.
   const trained = await trainer.run({
     resume,
     onStep: (it) => {
-      if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(before + (Date.now() - t0) / 1000));
+      if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(spent()));
     },
   });
-  const trainSec = before + (Date.now() - t0) / 1000;
-  await writeFile(timePath, JSON.stringify(trainSec));
+  const { wallSec: trainSec, cpuSec: trainCpuSec } = spent();
+  await writeFile(timePath, JSON.stringify({ wallSec: trainSec, cpuSec: trainCpuSec }));
   const modelDir = join(dir, 'model');
   await saveModelDir(modelDir, trained.config, trained.weights);
   const m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
@@ -161,7 +171,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
     negPerPos: mean(log.filter((l) => l.numFg > 0).map((l) => l.numBg / l.numFg)),
     lossLastTenth: mean(log.slice(-tenth).map((l) => l.loss)),
     lossTenthBefore: mean(log.slice(-2 * tenth, -tenth).map((l) => l.loss)),
-    trainSec, backend: describeBackend(choice),
+    trainSec, trainCpuSec, backend: describeBackend(choice),
   };
   await writeFile(resultPath, JSON.stringify(result, null, 2) + '\n');
   console.error(`${name}: AP ${(100 * m.AP).toFixed(1)}`);
@@ -173,12 +183,12 @@ for (const r of runs) results.push(await trainAndScore(r));
 
 const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
-console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%    time');
+console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%    wall   CPU');
 for (const r of results) {
   const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`] : undefined;
   console.log(
     `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}  ` +
       `${(paper === undefined ? '-' : paper.toFixed(1)).padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
-      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min`,
+      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
   );
 }
