@@ -61,7 +61,11 @@ export interface PipelineBenchReport {
         fpsWith: number;
         /** with / without; target >= 0.95. */
         ratio: number;
-        /** CPU time the clients' own process took during the run (not the pipeline's, but the same cores). */
+        /** The sink's write() of one event to every client: the server's own part of the latency. */
+        serverWriteMs: LatencySummary;
+        /** Processes the clients ran in (default 1). */
+        clientProcesses: number;
+        /** CPU time the clients' own processes took during the run (not the pipeline's, but the same cores). */
         clientsCpuMs: number;
         /** Seconds of the run with clients. */
         seconds: number;
@@ -99,8 +103,9 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
   else {
     const w = r.wsFanout;
     lines.push(
-      `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms; ` +
-        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95); the clients' process used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
+      `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms ` +
+        `(the server's write of an event to all clients p50 ${f1(w.serverWriteMs.p50)} / p99 ${f1(w.serverWriteMs.p99)} ms); ` +
+        `fps ${f1(w.fpsWith)} with vs ${f1(w.fpsWithout)} without: ratio ${f2(w.ratio)} (target >= 0.95); the clients' ${w.clientProcesses} process(es) used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
     );
   }
   if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);

@@ -1,7 +1,10 @@
 // The pipeline with the WebSocket sink and N local clients subscribed to everything: how long an event
 // takes from the sink's write() to each client's 'message'. The clients run in a process of their own
-// (wsClientsProcess.ts) but share the machine's cores, so this is an upper bound on what a remote client
-// sees from the server's side.
+// (wsClientsProcess.ts; or spread over several, as remote clients each parse their own messages: on 2 busy
+// cores two processes did not lower the p99 (53.8 vs 49.8 ms with one), so one is the default). They
+// share the machine's cores with the pipeline, so this is an upper bound on what a remote client sees
+// from the server's side. The server's own part, the sink's write() of one event to
+// every client through the socket writes at the end of the tick, is measured beside it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../pipeline/http/server.ts';
@@ -21,50 +24,82 @@ export interface WsFanoutRunResult {
   dropped: number;
   /** write() to the client's 'message' event, per message. */
   latencyMs: LatencySummary;
-  /** CPU time of the clients' process while connected (it shares the machine with the pipeline). */
+  /** The sink's write() of one event to all clients, through the end of the tick when the corked sockets are
+   * written (serializing once, a socket write per client; on loopback the kernel's TCP work is in it too). */
+  serverWriteMs: LatencySummary;
+  /** Processes the clients ran in. */
+  clientProcesses: number;
+  /** CPU time of the clients' processes while connected (they share the machine with the pipeline). */
   clientsCpuMs: number;
   run: BenchRunResult;
 }
 
 const key = (streamId: string, frameNumber: number) => `${streamId}\u0000${frameNumber}`;
 
-export async function runWithWsClients(o: Omit<BenchRunOptions, 'sinks'>, clients: number, settleTimeoutMs = 10_000): Promise<WsFanoutRunResult> {
+export async function runWithWsClients(
+  o: Omit<BenchRunOptions, 'sinks'>,
+  clients: number,
+  processes = 1,
+  settleTimeoutMs = 10_000,
+): Promise<WsFanoutRunResult> {
   const metrics = createMetrics({ defaultMetrics: false });
   const http = await startHttpServer({ port: 0, metrics, health: () => ({ ready: true, modelLoaded: true, streams: {}, degraded: [] }) });
   const ws = createWsSink({ server: http.server, metrics, maxClients: clients + 1 });
-  // the clients run in their own process: decoding their messages must not slow the pipeline they measure
-  const child = forkClients();
+  // the clients run in their own processes: decoding their messages must not slow the pipeline they measure
+  const shares = splitEvenly(clients, Math.max(1, Math.min(processes, clients)));
+  const children = shares.map(() => forkClients());
   const writtenAt = new Map<string, number>();
+  const writeMs: number[] = [];
   try {
-    await ask<{ connected: number }>(child, { connect: `ws://127.0.0.1:${http.port}/ws`, clients }, (m) => 'connected' in m);
-    const stamp: Sink = {
-      name: 'stamp',
+    const url = `ws://127.0.0.1:${http.port}/ws`;
+    await Promise.all(children.map((c, i) => ask<{ connected: number }>(c, { connect: url, clients: shares[i] }, (m) => 'connected' in m)));
+    const stamped: Sink = {
+      name: ws.name,
       write(e: PipelineEvent) {
-        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), performance.timeOrigin + performance.now());
+        const t0 = performance.now();
+        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), performance.timeOrigin + t0);
+        ws.write(e);
+        // the sink corks each socket until the end of the tick and then writes them all: a tick callback
+        // queued now runs after that, so this times the socket writes (and loopback's TCP work) too
+        if (e.type === 'detections') process.nextTick(() => writeMs.push(performance.now() - t0));
       },
       close: async () => undefined,
-      stats: () => ({ written: 0, dropped: 0 }),
+      stats: () => ws.stats(),
     };
-    const run = await runBenchPipeline({ ...o, sinks: [stamp, ws] });
+    const run = await runBenchPipeline({ ...o, sinks: [stamped] });
     const expected = run.events * clients;
     const settleBy = performance.now() + settleTimeoutMs;
     for (;;) {
-      const { received } = await ask<{ received: number }>(child, { report: true }, (m) => typeof m.received === 'number');
+      const counts = await Promise.all(children.map((c) => ask<{ received: number }>(c, { report: true }, (m) => typeof m.received === 'number')));
+      const received = counts.reduce((n, c) => n + c.received, 0);
       if (received + ws.stats().dropped >= expected || performance.now() >= settleBy) break;
       await sleep(50);
     }
-    const { received, cpuMs } = await ask<{ received: Array<[string, number, number]>; cpuMs: number }>(child, { close: true }, (m) => Array.isArray(m.received));
+    const reports = await Promise.all(
+      children.map((c) => ask<{ received: Array<[string, number, number]>; cpuMs: number }>(c, { close: true }, (m) => Array.isArray(m.received))),
+    );
     const latencies: number[] = [];
-    for (const [streamId, frameNumber, at] of received) {
-      const t = writtenAt.get(key(streamId, frameNumber));
-      if (t !== undefined) latencies.push(at - t);
+    for (const { received } of reports) {
+      for (const [streamId, frameNumber, at] of received) {
+        const t = writtenAt.get(key(streamId, frameNumber));
+        if (t !== undefined) latencies.push(at - t);
+      }
     }
-    return { clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies), clientsCpuMs: cpuMs, run };
+    return {
+      clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies),
+      serverWriteMs: summarize(writeMs), clientProcesses: children.length,
+      clientsCpuMs: reports.reduce((n, r) => n + r.cpuMs, 0), run,
+    };
   } finally {
-    child.kill();
+    for (const c of children) c.kill();
     await ws.close();
     await http.close();
   }
+}
+
+/** n split into k shares that differ by at most one. */
+function splitEvenly(n: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
 }
 
 function forkClients(): ChildProcess {

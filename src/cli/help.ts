@@ -172,6 +172,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--live-seconds S', text: 'length of the live run; 0 skips it', def: '60' },
       { flag: '--live-streams N', text: 'live streams (looped input at its native rate)', def: 'enough to offer 1.5x the engine fps' },
       { flag: '--ws-clients N', text: 'WebSocket clients in the fan-out run; 0 skips it', def: '500' },
+      { flag: '--ws-client-processes N', text: 'processes the clients are spread over (as remote clients, each parses its own messages)', def: '1' },
       { flag: '--kafka H:P', text: 'broker for the Kafka run', def: 'the local test broker when its jars are there' },
       { flag: '--no-kafka', text: 'skip the Kafka run' },
       { flag: '--kafka-events N', text: 'events sent in the Kafka run, for each event size (10 and 100 detections)', def: '20000' },

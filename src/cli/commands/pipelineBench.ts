@@ -33,7 +33,7 @@ import { UsageError } from '../errors.ts';
 
 export const usage =
   'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
-  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
@@ -74,6 +74,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'live-seconds': { type: 'string' },
     'live-streams': { type: 'string' },
     'ws-clients': { type: 'string' },
+    'ws-client-processes': { type: 'string' },
     kafka: { type: 'string' },
     'no-kafka': { type: 'boolean' },
     'kafka-events': { type: 'string' },
@@ -99,6 +100,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const minScore = numFlag('min-score', values['min-score'], loadDefaults().postprocess.scoreThresh, 0, 0.999999);
   const liveSeconds = intFlag('live-seconds', values['live-seconds'], 60, 0, 3600);
   const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
+  const wsClientProcesses = intFlag('ws-client-processes', values['ws-client-processes'], 1, 1, 64);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
 
   const model = await resolveBenchModel({ modelDir: values.model, demoDir: DEMO_MODEL, depth, headConvs, canvas: canvasFlag ?? GENERATED_CANVAS });
@@ -149,7 +151,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     let ws: WsFanoutRunResult | null = null;
     if (wsClients > 0) {
       log(`ws fan-out: the same run with ${wsClients} WebSocket clients`);
-      ws = await runWithWsClients({ ...fileRun, inputs: files('ws') }, wsClients);
+      ws = await runWithWsClients({ ...fileRun, inputs: files('ws') }, wsClients, wsClientProcesses);
     }
     const samples = e2eBefore.sampleBatches.length ? e2eBefore.sampleBatches : warm.sampleBatches;
     if (!samples.length) throw new BenchError('RS_ERR_BENCH_NO_BATCH', `bench pipeline: no batch of ${maxBatch} frames was formed, so there is nothing to time the engine with (use more --streams, a longer --input or a smaller --max-batch)`);
@@ -189,7 +191,8 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     const wsFanout: PipelineBenchReport['wsFanout'] = ws
       ? {
           clients: ws.clients, latencyMs: ws.latencyMs, delivered: ws.delivered, expected: ws.expected, dropped: ws.dropped,
-          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
+          fpsWithout: e2e.fps, fpsWith: ws.run.fps, ratio: ws.run.fps / e2e.fps,
+          serverWriteMs: ws.serverWriteMs, clientProcesses: ws.clientProcesses, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
         }
       : { skipped: '--ws-clients 0' };
 

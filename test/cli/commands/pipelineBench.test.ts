@@ -25,7 +25,7 @@ describe('retinastream bench pipeline', () => {
     const clients = 5;
     const r = await runCli(
       ['bench', 'pipeline', '--model', model.dir, '--input', clip, '--streams', '2', '--canvas', '160x96', '--workers', '1',
-        '--live-seconds', '2', '--live-streams', '2', '--ws-clients', String(clients), '--no-kafka', '--json'],
+        '--live-seconds', '2', '--live-streams', '2', '--ws-clients', String(clients), '--ws-client-processes', '2', '--no-kafka', '--json'],
       { timeoutMs: 170_000 },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -61,7 +61,10 @@ describe('retinastream bench pipeline', () => {
     assert.equal(w.delivered + w.dropped, w.expected);
     assert.equal(w.latencyMs.count, w.delivered);
     assert.equal(w.fpsWithout, t.e2eFps);
-    assert.ok(w.clientsCpuMs > 0, "the clients' process reports its CPU time");
+    assert.ok(w.clientsCpuMs > 0, "the clients' processes report their CPU time");
+    assert.equal(w.clientProcesses, 2, 'the clients spread over two processes');
+    assert.equal(w.serverWriteMs.count, 2 * 12, "the server's write timed once per detections event");
+    assert.ok(w.serverWriteMs.max <= w.latencyMs.max, 'the write is part of the delivery');
     assert.deepEqual(rep.kafka, { skipped: '--no-kafka' });
   });
 
