@@ -42,7 +42,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--min-score S', text: 'minimum detection score, for every sink (config postprocess.scoreThresh); COCO eval: 0.05', def: '0.3' },
       { flag: '--classes C,...', text: 'keep only these class names or ids (config postprocess.classes)', def: 'all' },
       { flag: '--max-detections N', text: 'at most N detections per frame (config postprocess.detectionsPerImage)', def: '100' },
-      { flag: '--class-agnostic-nms', text: 'also suppress overlapping boxes of different classes (IoU > the model NMS threshold)', def: "off (a model whose model.json sets postprocess.classAgnostic, as the demo model, already does this in its own NMS)" },
+      { flag: '--class-agnostic-nms', text: 'NMS over all classes, not class by class: one label per object (IoU > the model NMS threshold)', def: "off (a model whose model.json sets postprocess.classAgnostic, as the demo model, gets it without the flag)" },
       { flag: '--no-track', text: 'no tracking: detections without trackId, no track, zone or line events (config tracking.enabled)', def: 'tracking on' },
       { flag: '--jsonl FILE|-', text: 'write events as JSON lines to FILE, or stdout with -', def: '-' },
       { flag: '--no-jsonl', text: 'no JSONL output' },

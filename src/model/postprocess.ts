@@ -68,8 +68,9 @@ export async function postprocess(out: HeadOutputs, anchors: tf.Tensor2D[], geo:
       ]);
       // class-wise NMS in one call: shift each class's boxes so that no two classes overlap
       // (torchvision's batched_nms coordinate trick); a class-agnostic model's boxes are not shifted
+      // (then shifted is boxes: disposing it twice below is a no-op)
       const shifted = cfg.classAgnostic
-        ? tf.clone(boxes)
+        ? boxes
         : tf.tidy(() => tf.add(boxes, tf.expandDims(tf.mul(tf.cast(labels, 'float32'), tf.add(tf.max(boxes), 1)), 1)) as tf.Tensor2D);
       const keep = await tf.image.nonMaxSuppressionAsync(shifted, scores, cfg.detectionsPerImage, cfg.nmsThresh, cfg.scoreThresh);
       const [kb, ks, kl] = tf.tidy(() => {

@@ -1,32 +1,17 @@
-// The score/class filter applied once before fan-out, and class-agnostic NMS checked against hand-worked cases.
+// The score/class filter applied once before fan-out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { classAgnosticNms, filterDetections, filterEvents, iou, resolveClasses } from '../../src/pipeline/detectionFilter.ts';
+import { filterDetections, filterEvents, resolveClasses } from '../../src/pipeline/detectionFilter.ts';
 import type { Detection, PipelineEvent } from '../../src/pipeline/types.ts';
 
 const det = (box: Detection['box'], score: number, classId: number, label = `c${classId}`): Detection => ({ box, score, classId, label });
 
 describe('detection filter', () => {
-  it('iou: 10x10 boxes offset by 5 overlap 50 of 150', () => {
-    assert.equal(iou([0, 0, 10, 10], [5, 0, 15, 10]), 50 / 150);
-    assert.equal(iou([0, 0, 10, 10], [10, 0, 20, 10]), 0, 'touching edges do not overlap');
-  });
-
   it('keeps score >= minScore and only the wanted classes', () => {
     const d = [det([0, 0, 1, 1], 0.9, 1), det([0, 0, 1, 1], 0.3, 2), det([0, 0, 1, 1], 0.29, 1), det([0, 0, 1, 1], 0.5, 3)];
     assert.deepEqual(filterDetections(d, { minScore: 0.3 }).map((x) => x.score), [0.9, 0.3, 0.5]);
     assert.deepEqual(filterDetections(d, { minScore: 0.3, classIds: new Set([1, 3]) }).map((x) => x.classId), [1, 3]);
-  });
-
-  it('class-agnostic NMS keeps the best label of one object and leaves separate objects alone', () => {
-    // same object as "ring" 0.59 and "circle" 0.38 (IoU 0.81 > 0.5); a separate object overlapping by IoU 1/3
-    const ring = det([10, 10, 110, 110], 0.59, 5, 'ring');
-    const circle = det([10, 10, 100, 100], 0.38, 1, 'circle');
-    const other = det([60, 10, 160, 110], 0.4, 2, 'square');
-    assert.ok(iou(ring.box, circle.box) > 0.5 && iou(ring.box, other.box) < 0.5);
-    assert.deepEqual(classAgnosticNms([circle, other, ring], 0.5), [ring, other]);
-    assert.deepEqual(filterDetections([circle, other, ring], { classAgnosticNms: false }), [circle, other, ring], 'off: untouched');
   });
 
   it('filterEvents filters detection events and passes status events through', async () => {

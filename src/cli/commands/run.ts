@@ -282,7 +282,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       backend: cfg.backend ?? undefined,
       precision: cfg.precision,
       workers: cfg.workers ?? undefined,
-      postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage },
+      // --class-agnostic-nms: the engine's NMS over all classes, as a model whose classes exclude each other sets it
+      postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage, ...(post.classAgnosticNms ? { classAgnostic: true } : {}) },
       supervision: { onWorkerDeath: (d) => process.stderr.write(`inference worker ${d.worker} died (${d.reason}); replacing it\n`) },
     });
     classIds = resolveClasses(post.classes, engine.config.classNames, engine.config.numClasses, post.classes === flags.postprocess?.classes ? '--classes' : 'postprocess.classes');
@@ -302,12 +303,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     await closeSinks(sinks, http, viewer);
     throw e;
   }
-  const keep = { minScore: post.scoreThresh, classIds, classAgnosticNms: post.classAgnosticNms ? engine.config.postprocess.nmsThresh : false } as const;
+  const keep = { minScore: post.scoreThresh, classIds } as const;
   const { enabled: tracking, ...trackOptions } = cfg.tracking;
   // tracking runs on what every sink gets (after the score and class filter), then zones and lines on the tracks
   const analytics = tracking ? pipe(trackEvents(trackOptions), zoneEvents(cfg.zones, cfg.lines)) : identity;
   process.stderr.write(
-    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${clusterName ? `cluster ${clusterName} as worker ${workerId} (streams from the registry)` : `${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}`}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', class-agnostic NMS' : engine.config.postprocess.classAgnostic ? ', NMS over all classes (the model\'s)' : ''}; tracking ${tracking ? `on${cfg.zones.length + cfg.lines.length ? ` (${cfg.zones.length} zone(s), ${cfg.lines.length} line(s))` : ''}` : 'off'}\n`,
+    `model ${engine.model.name} (${engine.model.hash}) on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${cfg.batch.maxBatch} / ${cfg.batch.maxWaitMs} ms; ${clusterName ? `cluster ${clusterName} as worker ${workerId} (streams from the registry)` : `${resolved.length} input(s): ${resolved.map((i) => i.id).join(', ')}`}; score >= ${post.scoreThresh}${classIds ? `, classes ${[...classIds].map((c) => engine.config.classNames[c] || c).join(',')}` : ''}${post.classAgnosticNms ? ', NMS over all classes (--class-agnostic-nms)' : engine.config.postprocess.classAgnostic ? ', NMS over all classes (the model\'s)' : ''}; tracking ${tracking ? `on${cfg.zones.length + cfg.lines.length ? ` (${cfg.zones.length} zone(s), ${cfg.lines.length} line(s))` : ''}` : 'off'}\n`,
   );
   // the viewer keeps each batch's frames before their events reach it: subscribed ahead of the sinks
   if (viewer) pipeline.results$.subscribe({ next: (r) => viewer.onResult(r), error: () => {} });

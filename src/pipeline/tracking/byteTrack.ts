@@ -12,7 +12,7 @@
 // it is ByteTrack.
 // The tracker gives ids to detections (the detector's boxes, not the filter's), like supervision's ByteTrack.
 import type { Detection } from '../../model/detector.ts';
-import { iou } from '../detectionFilter.ts';
+import { iou } from './iou.ts';
 import type { Box } from './boxes.ts';
 import { initiate, predict, toBox, toXyah, update, type KalmanBox } from './kalmanBox.ts';
 import { linearAssignment } from './linearAssignment.ts';

@@ -46,12 +46,13 @@ describe('retinastream run: score threshold and class filter', () => {
   });
 
   it('--class-agnostic-nms leaves no two boxes overlapping by IoU > 0.5 (class-wise NMS alone does)', { timeout: 120_000 }, async () => {
-    const { iou } = await import('../../../src/pipeline/detectionFilter.ts');
+    const { iou } = await import('../../../src/pipeline/tracking/iou.ts');
     const overlaps = (e: DetectionEvent) => e.detections.some((a) => e.detections.some((b) => a !== b && iou(a.box, b.box) > 0.5));
     const classWise = await runCli([...base(), '--min-score', '0.05']);
     assert.ok(detections(classWise.stdout).some(overlaps), 'without the flag, boxes of different classes overlap');
     const r = await runCli([...base(), '--min-score', '0.05', '--class-agnostic-nms']);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /, NMS over all classes \(--class-agnostic-nms\);/, "the engine's NMS, said on the start-up line");
     assert.ok(detections(r.stdout).some((e) => e.detections.length > 0));
     for (const e of detections(r.stdout)) {
       for (const a of e.detections) for (const b of e.detections) if (a !== b) assert.ok(iou(a.box, b.box) <= 0.5, `frame ${e.frameNumber}: ${a.label} and ${b.label} overlap`);
