@@ -44,3 +44,12 @@ export async function measureEngineFps(engine: Pick<InferenceEngine, 'detectCanv
   const frames = batches * pool[0].count;
   return { frames, batches, batchSize: pool[0].count, seconds, fps: frames / seconds, meanBatchMs: batchMs / batches };
 }
+
+/** Several engine-only runs as one: frames and time added up, the mean batch time weighted by batches. */
+export function combineEngineRuns(runs: readonly EngineFpsResult[]): EngineFpsResult {
+  const frames = runs.reduce((n, r) => n + r.frames, 0);
+  const batches = runs.reduce((n, r) => n + r.batches, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const meanBatchMs = runs.reduce((n, r) => n + r.meanBatchMs * r.batches, 0) / batches;
+  return { frames, batches, batchSize: runs[0].batchSize, seconds, fps: frames / seconds, meanBatchMs };
+}

@@ -28,8 +28,10 @@ export interface PipelineBenchReport {
     inputFps: number;
     meanDetections: number;
     engine: EngineFpsResult;
-    /** fps of the end-to-end run before and after the others (e2eFps is over both). */
-    e2eRunsFps: [number, number];
+    /** fps of each end-to-end run: the first, then one after each engine-only run (e2eFps is over all). */
+    e2eRunsFps: number[];
+    /** fps of each engine-only run (--rounds; engineFps is over all). */
+    engineRunsFps: number[];
   };
   live:
     | {
@@ -86,8 +88,9 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     `model ${s.model.name} (${s.model.origin === 'generated' ? `random weights, generated in ${s.model.dir}` : `${s.model.origin}: ${s.model.dir}`}, ${s.model.hash}) on ${s.engine}`,
     `architecture ResNet-${s.model.depth}-FPN, ${s.model.headConvs} conv(s) per head, ${s.model.numClasses} classes`,
     `input ${s.input} (first ${s.fileSeconds} s) x${s.streams} streams, canvas ${s.canvas[0]}x${s.canvas[1]}, batch <= ${s.maxBatch} / ${s.maxWaitMs} ms, score >= ${s.minScore}`,
-    `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch), ` +
-      `end-to-end ${f1(t.e2eFps)} fps (runs before/after ${f1(t.e2eRunsFps[0])}/${f1(t.e2eRunsFps[1])}; ${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
+    `throughput: engine-only ${f1(t.engineFps)} fps (${t.engine.frames} frames, batch ${t.engine.batchSize}, ${f1(t.engine.meanBatchMs)} ms/batch` +
+      `${t.engineRunsFps.length > 1 ? `; runs ${t.engineRunsFps.map(f1).join('/')}` : ''}), ` +
+      `end-to-end ${f1(t.e2eFps)} fps (runs ${t.e2eRunsFps.map(f1).join('/')}; ${t.events} events, ${f1(t.meanDetections)} detections each, ${f1(t.meanBatchMs)} ms/batch); ratio ${f2(t.ratio)} (target >= 0.95); mean batch fill ${f2(t.meanBatchFill)}`,
   ];
   if ('skipped' in r.live) lines.push(`live: skipped (${r.live.skipped})`);
   else {

@@ -128,9 +128,9 @@ export async function runBenchPipeline(o: BenchRunOptions): Promise<BenchRunResu
 }
 
 /**
- * Two runs of the same inputs as one: counts and samples added up, fps over both runs' time. A benchmark
- * runs the reference before and after what it compares with it, so that a load that changes linearly
- * (on a shared machine) weighs on both sides of the ratio alike.
+ * Two runs of the same inputs as one (reduce over more): counts and samples added up, fps over both runs'
+ * time. A benchmark runs the reference before and after what it compares with it, so that a load that
+ * changes linearly (on a shared machine) weighs on both sides of the ratio alike.
  */
 export function combineRuns(a: BenchRunResult, b: BenchRunResult): BenchRunResult {
   const events = a.events + b.events;

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchError } from '../../bench/errors.ts';
-import { measureEngineFps } from '../../bench/engineFps.ts';
+import { combineEngineRuns, measureEngineFps, type EngineFpsResult } from '../../bench/engineFps.ts';
 import { resolveBenchModel } from '../../bench/benchModel.ts';
 import { measureKafkaRate, withDetections } from '../../bench/kafkaRate.ts';
 import { kafkaTarget } from '../../bench/kafkaTarget.ts';
@@ -33,7 +33,7 @@ import { UsageError } from '../errors.ts';
 
 export const usage =
   'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
-  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--rounds N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
@@ -75,6 +75,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'live-streams': { type: 'string' },
     'ws-clients': { type: 'string' },
     'ws-client-processes': { type: 'string' },
+    rounds: { type: 'string' },
     kafka: { type: 'string' },
     'no-kafka': { type: 'boolean' },
     'kafka-events': { type: 'string' },
@@ -100,6 +101,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const minScore = numFlag('min-score', values['min-score'], loadDefaults().postprocess.scoreThresh, 0, 0.999999);
   const liveSeconds = intFlag('live-seconds', values['live-seconds'], 60, 0, 3600);
   const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
+  const rounds = intFlag('rounds', values.rounds, 1, 1, 100);
   const wsClientProcesses = intFlag('ws-client-processes', values['ws-client-processes'], 1, 1, 64);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
 
@@ -158,14 +160,22 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     // as many batches as the end-to-end run inferred, taken in turn from its own full batches
     const engineBatches = intFlag('engine-batches', values['engine-batches'], Math.max(2 * engine.concurrency, Math.ceil(e2eBefore.events / maxBatch)), 1, 100000);
     log(`engine-only: ${engineBatches} batches of ${samples[0].count} (${samples.length} distinct batches of the end-to-end run, in turn)`);
-    const eng = await measureEngineFps(engine, samples, engineBatches);
-    log(`end-to-end again: ${streams} file stream(s)`);
-    const e2eAfter = await runBenchPipeline({ ...fileRun, inputs: files('again') });
-    const e2e = combineRuns(e2eBefore, e2eAfter);
+    // --rounds N: the engine alone and the end-to-end run alternate N times after the first end-to-end run,
+    // each side's fps over all its runs: on a shared machine one engine-only run moves the ratio by as much
+    // as the gap it measures (18.6-20.8 fps in four quiet runs)
+    const engRuns: EngineFpsResult[] = [];
+    const e2eRuns: BenchRunResult[] = [e2eBefore];
+    for (let round = 1; round <= rounds; round++) {
+      engRuns.push(await measureEngineFps(engine, samples, engineBatches));
+      log(`end-to-end again${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}: ${streams} file stream(s)`);
+      e2eRuns.push(await runBenchPipeline({ ...fileRun, inputs: files(`again${round}-`) }));
+    }
+    const eng = combineEngineRuns(engRuns);
+    const e2e = e2eRuns.reduce(combineRuns);
     const e2eBatchMs = summarize(e2e.batchMs).mean;
     const throughput: PipelineBenchReport['throughput'] = {
       engineFps: eng.fps, e2eFps: e2e.fps, ratio: e2e.fps / eng.fps, meanBatchFill: e2e.meanFill, meanBatchMs: e2eBatchMs,
-      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng, e2eRunsFps: [e2eBefore.fps, e2eAfter.fps],
+      events: e2e.events, inputFps: e2e.inputFps, meanDetections: e2e.meanDetections, engine: eng, e2eRunsFps: e2eRuns.map((r) => r.fps), engineRunsFps: engRuns.map((r) => r.fps),
     };
 
     let live: PipelineBenchReport['live'] = { skipped: '--live-seconds 0' };

@@ -25,7 +25,7 @@ describe('retinastream bench pipeline', () => {
     const clients = 5;
     const r = await runCli(
       ['bench', 'pipeline', '--model', model.dir, '--input', clip, '--streams', '2', '--canvas', '160x96', '--workers', '1',
-        '--live-seconds', '2', '--live-streams', '2', '--ws-clients', String(clients), '--ws-client-processes', '2', '--no-kafka', '--json'],
+        '--rounds', '2', '--live-seconds', '2', '--live-streams', '2', '--ws-clients', String(clients), '--ws-client-processes', '2', '--no-kafka', '--json'],
       { timeoutMs: 170_000 },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -36,10 +36,14 @@ describe('retinastream bench pipeline', () => {
     assert.equal(rep.setup.minScore, 0.3, "run's default score threshold");
 
     const t = rep.throughput;
-    assert.equal(t.events, 2 * 2 * 12, 'end-to-end, run twice: one event per frame of each stream');
+    assert.equal(t.events, 3 * 2 * 12, 'end-to-end, run three times (--rounds 2): one event per frame of each stream');
+    assert.equal(t.e2eRunsFps.length, 3);
     assert.ok(t.e2eRunsFps.every((f) => f > 0));
+    assert.equal(t.engineRunsFps.length, 2, 'one engine-only run per round');
     assert.equal(t.engine.frames, t.engine.batches * 4, 'engine-only runs full batches');
-    assert.equal(t.engine.batches, Math.ceil(t.events / 2 / 4), 'engine-only runs as many batches as a file run');
+    assert.equal(t.engine.batches, 2 * Math.ceil(2 * 12 / 4), 'each engine-only run has as many batches as a file run');
+    assert.ok(Math.min(...t.engineRunsFps) <= t.engineFps && t.engineFps <= Math.max(...t.engineRunsFps), 'engine fps over both runs');
+    assert.ok(Math.min(...t.e2eRunsFps) <= t.e2eFps && t.e2eFps <= Math.max(...t.e2eRunsFps), 'end-to-end fps over all runs');
     assert.ok(t.engineFps > 0 && t.e2eFps > 0);
     assert.ok(Math.abs(t.ratio - t.e2eFps / t.engineFps) < 1e-9);
     assert.ok(t.meanBatchFill > 0 && t.meanBatchFill <= 1, `fill ${t.meanBatchFill}`);
