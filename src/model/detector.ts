@@ -117,7 +117,7 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   if (execution !== 'graph' && execution !== 'eager') throw new RetinaStreamError('RS_ERR_EXECUTION', `RETINASTREAM_EXECUTION: "${String(execution)}" is not graph or eager`);
   if (execution === 'graph') {
     if (!native) throw new RetinaStreamError('RS_ERR_EXECUTION', `execution "graph" needs a tensorflow backend, not ${backend.name}`);
-    net.useGraph(backend.precision);
+    net.useGraph(backend.precision, backend.native!.usingGpu ? 'gpu' : 'cpu', backend.native!.onednn);
   }
   return new Detector(net, { name: config.name, hash: loaded.hash, dir: loaded.dir }, backend);
 }

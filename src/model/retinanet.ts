@@ -4,7 +4,7 @@ import { generateAnchors } from './anchors.ts';
 import { anchorsPerLocation, type ModelConfig } from './config.ts';
 import { fpnForward } from './fpn.ts';
 import { headForward } from './head.ts';
-import { GraphForward, type GraphPrecision } from './graph/graphModel.ts';
+import { GraphForward, type GraphDevice, type GraphPrecision } from './graph/graphModel.ts';
 import { eagerOps } from './netOps.ts';
 import type { Params } from './params.ts';
 import { resnetForward } from './resnet.ts';
@@ -33,10 +33,15 @@ export class RetinaNet {
    * The graph holds its own copy of the weights, so the eager ones are released (a ResNet-101-FPN's 220 MB per
    * worker); the eager forward is not available afterwards.
    */
-  useGraph(precision: GraphPrecision = 'fp32'): void {
+  useGraph(precision: GraphPrecision = 'fp32', device: GraphDevice = 'cpu', onednn = true): void {
     if (this.graph) return;
-    this.graph = GraphForward.create(this.config, this.params, precision);
+    this.graph = GraphForward.create(this.config, this.params, { precision, device, onednn });
     this.params.dispose();
+  }
+
+  /** How the graph writes its convolutions (graph/graphOps.ts), or null in eager execution. */
+  get graphConvNodes(): string | null {
+    return this.graph?.convNodes ?? null;
   }
 
   get execution(): 'graph' | 'eager' {

@@ -3,6 +3,9 @@
 // 1x1 or the 3x3, P6 from C5 or P5, GroupNorm or plain heads), at sizes whose pyramid levels are not exact
 // halves (nearest upsampling with a non-2x ratio), alone and batched. Float32 throughout; the only difference is
 // summation order inside oneDNN's fused kernels, so logits agree to ~1e-5 on these O(1) values.
+// The graph's convolutions are written three ways (graphOps.ts ConvNodes): _FusedConv2D (float32, CPU), oneDNN's
+// _MklNativeFusedConv2D (bfloat16, CPU) and separate Conv2D/BiasAdd/AddV2/Relu (the GPU graph, and the fallback):
+// each is run here on the CPU. The GPU graph's placement itself has not run on a GPU.
 // The bfloat16 graph (precision bf16) against the same float32 eager forward: bfloat16 keeps 8 significant bits
 // (relative rounding 2^-9 = 0.2%), applied to the weights, the input and every activation, through ~50 layers.
 // Measured here (AVX512_BF16) on these random He-scaled networks: rms |bf16 graph - fp32 eager| 1.1-2.2% of the
@@ -16,7 +19,8 @@ import { defaultModelConfig, type ModelConfig } from '../../src/model/config.ts'
 import { initWeights } from '../../src/model/init.ts';
 import { buildParams } from '../../src/model/params.ts';
 import { RetinaNet } from '../../src/model/retinanet.ts';
-import { retinanetSavedModel } from '../../src/model/graph/graphModel.ts';
+import { GraphForward, retinanetSavedModel } from '../../src/model/graph/graphModel.ts';
+import type { ConvNodes } from '../../src/model/graph/graphOps.ts';
 import { toBfloat16 } from '../../src/model/graph/graphDef.ts';
 import { nativeSkip } from '../helpers/nativeBackend.ts';
 
@@ -64,6 +68,10 @@ describe('graph execution on the tensorflow backend', { skip: nativeSkip() }, ()
       const graph = new RetinaNet(config, buildParams(weights, config.backbone.bnEps));
       graph.useGraph();
       assert.equal(graph.execution, 'graph');
+      assert.equal(graph.graphConvNodes, 'fused');
+      const separateParams = buildParams(weights, config.backbone.bnEps);
+      const separate = GraphForward.create(config, separateParams, { convNodes: 'separate' }); // the GPU graph's ops
+      separateParams.dispose();
       try {
         // 100x140: levels 13x18, 7x9, 4x5, ...: every top-down step is a non-2x nearest resize
         for (const shape of [[1, 100, 140, 3], [2, 96, 128, 3]] as [number, number, number, number][]) {
@@ -76,23 +84,30 @@ describe('graph execution on the tensorflow backend', { skip: nativeSkip() }, ()
           t.diagnostic(`${shape}: max |graph - eager| ${d.toExponential(2)}, std of the class logits ${spread.toFixed(2)}`);
           assert.ok(spread > 0.1, `${shape}: outputs nearly constant (std ${spread}): the comparison would not be informative`);
           assert.ok(d < 1e-4 * Math.max(1, spread), `${shape}: graph and eager differ by ${d}`);
-          tf.dispose([x, ...a.cls, ...a.box, ...b.cls, ...b.box]);
+          const c = separate.forward(x);
+          const ds = Math.max(await maxDiff(c.cls, b.cls), await maxDiff(c.box, b.box));
+          t.diagnostic(`${shape}: max |separate-op graph - eager| ${ds.toExponential(2)}`);
+          assert.ok(ds < 1e-4 * Math.max(1, spread), `${shape}: the separate-op graph and eager differ by ${ds}`);
+          tf.dispose([x, ...a.cls, ...a.box, ...b.cls, ...b.box, ...c.cls, ...c.box]);
         }
       } finally {
         eager.dispose();
         graph.dispose();
+        separate.dispose();
       }
     });
   }
 
-  for (const v of variants) {
-    it(`bf16 graph stays within bfloat16 rounding of the float32 eager forward: ${v.name}`, async (t) => {
+  for (const v of variants) for (const convNodes of ['onednn', 'separate'] as ConvNodes[]) {
+    it(`bf16 graph (${convNodes} convs) stays within bfloat16 rounding of the float32 eager forward: ${v.name}`, async (t) => {
       await selectBackend('tensorflow');
       const config: ModelConfig = defaultModelConfig({ name: 'graph_bf16_test', numClasses: 5, ...v.cfg });
       const weights = heWeights(config, 3);
       const eager = new RetinaNet(config, buildParams(weights, config.backbone.bnEps));
-      const graph = new RetinaNet(config, buildParams(weights, config.backbone.bnEps));
-      graph.useGraph('bf16');
+      const graphParams = buildParams(weights, config.backbone.bnEps);
+      const graph = GraphForward.create(config, graphParams, { precision: 'bf16', convNodes });
+      graphParams.dispose();
+      assert.equal(graph.convNodes, convNodes, 'no fallback: this TensorFlow has oneDNN');
       try {
         const x = tf.randomUniform([2, 96, 128, 3], -2, 2, 'float32', 11) as tf.Tensor4D;
         const a = graph.forward(x);
@@ -127,8 +142,14 @@ describe('graph execution on the tensorflow backend', { skip: nativeSkip() }, ()
     const params = buildParams(initWeights(config, 1), config.backbone.bnEps);
     const bytes = retinanetSavedModel(config, params).length;
     const weightBytes = params.count() * 4;
-    const bf16Bytes = retinanetSavedModel(config, params, 'bf16').length; // weights stored as bfloat16
+    const bf16Bytes = retinanetSavedModel(config, params, { precision: 'bf16' }).length; // weights stored as bfloat16
+    const text = (o: Parameters<typeof retinanetSavedModel>[2]) => Buffer.from(retinanetSavedModel(config, params, o)).toString('latin1');
+    const cpuFp32 = text({}), cpuBf16 = text({ precision: 'bf16' }), gpu = text({ device: 'gpu', precision: 'bf16' });
     params.dispose();
+    assert.ok(cpuFp32.includes('_FusedConv2D') && cpuFp32.includes('/device:CPU:0') && !cpuFp32.includes('/device:GPU:0'));
+    assert.ok(cpuBf16.includes('_MklNativeFusedConv2D'), "bf16 on the CPU: oneDNN's fused convolution");
+    assert.ok(gpu.includes('/device:GPU:0') && !gpu.includes('/device:CPU:0'), 'the GPU graph is placed on the GPU');
+    assert.ok(!gpu.includes('_FusedConv2D') && !gpu.includes('_Mkl') && gpu.includes('BiasAdd'), 'the GPU graph has separate ops');
     assert.ok(bytes > weightBytes && bytes < weightBytes + 200_000, `${bytes} bytes for ${weightBytes} bytes of weights`);
     assert.ok(bf16Bytes > weightBytes / 2 && bf16Bytes < weightBytes / 2 + 200_000, `bf16: ${bf16Bytes} bytes for ${weightBytes / 2} bytes of weights`);
   });

@@ -1,8 +1,9 @@
 // The RetinaNet forward pass (backbone, FPN, both subnets on every level) as one TensorFlow graph, for the
 // native backend: written as a SavedModel from the same architecture code (graphOps.ts), loaded into a
 // TensorFlow session (TF_LoadSessionFromSavedModel, through tfjs-node's binding) and run with one session call
-// per batch. TensorFlow's graph optimizer then fuses every conv + bias (+ residual add) + ReLU into one oneDNN
-// kernel (on a GPU: cuDNN), which op-by-op execution cannot. Post-processing stays in tfjs (postprocess.ts).
+// per batch. Every conv + bias (+ residual add) + ReLU runs as one oneDNN kernel on the CPU (on a GPU, the
+// graph optimizer fuses what cuDNN can), which op-by-op execution cannot. Post-processing stays in tfjs
+// (postprocess.ts). The nodes are placed on the backend's device: the CPU, or the GPU for tensorflow-gpu.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { BOX_SUBNET, CLASS_SUBNET, subnetForward, toAnchorRows } from '../head.t
 import type { Params } from '../params.ts';
 import { resnetForward } from '../resnet.ts';
 import { DT_BFLOAT16, DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
-import { graphOps } from './graphOps.ts';
+import { graphOps, type ConvNodes } from './graphOps.ts';
 
 interface TfSessionBackend {
   loadSavedModelMetaGraph(path: string, tags: string): number;
@@ -26,13 +27,36 @@ export const LEVELS = 5;
 /** What the graph computes in: float32, or bfloat16 (inputs and outputs stay float32). */
 export type GraphPrecision = 'fp32' | 'bf16';
 
+/** Where the graph's nodes run. */
+export type GraphDevice = 'cpu' | 'gpu';
+
+export interface GraphOptions {
+  precision?: GraphPrecision;
+  device?: GraphDevice;
+  /** How convolutions are written (graphOps.ts); default: the fastest the device and precision allow. */
+  convNodes?: ConvNodes;
+  /** TensorFlow runs with oneDNN (default true; false with TF_ENABLE_ONEDNN_OPTS=0). */
+  onednn?: boolean;
+}
+
+/**
+ * The conv nodes for a device and precision: oneDNN's fused ops on the CPU, separate ops on a GPU, and on a CPU
+ * whose TensorFlow runs without oneDNN (TF_ENABLE_ONEDNN_OPTS=0) for bfloat16.
+ */
+export function defaultConvNodes(device: GraphDevice, precision: GraphPrecision, onednn = true): ConvNodes {
+  if (device === 'gpu') return 'separate';
+  if (precision === 'fp32') return 'fused';
+  return onednn ? 'onednn' : 'separate';
+}
+
 /**
  * saved_model.pb bytes of the forward pass: input "x" [N, H, W, 3] -> "cls{l}", "box{l}" [N, h, w, A*K | A*4],
  * all float32. With 'bf16' the weights are stored and the network computes in bfloat16 between a cast of the
  * input and casts of the outputs.
  */
-export function retinanetSavedModel(config: ModelConfig, params: Params, precision: GraphPrecision = 'fp32', device = '/device:CPU:0'): Uint8Array {
-  const g = new GraphBuilder(device);
+export function retinanetSavedModel(config: ModelConfig, params: Params, opts: GraphOptions = {}): Uint8Array {
+  const { precision = 'fp32', device = 'cpu' } = opts;
+  const g = new GraphBuilder(device === 'gpu' ? '/device:GPU:0' : '/device:CPU:0');
   const dtype = precision === 'bf16' ? DT_BFLOAT16 : DT_FLOAT;
   const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
   const toFloat = (stem: string, r: Ref): Ref =>
@@ -40,7 +64,7 @@ export function retinanetSavedModel(config: ModelConfig, params: Params, precisi
       ? g.node('Identity', stem, [r], { T: { type: DT_FLOAT } })
       : g.node('Cast', stem, [r], { SrcT: { type: dtype }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
   const input = dtype === DT_FLOAT ? x : g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: dtype }, Truncate: { b: false } });
-  const o = graphOps(g, params, dtype);
+  const o = graphOps(g, params, dtype, opts.convNodes ?? defaultConvNodes(device, precision, opts.onednn));
   const p = fpnForward(o, resnetForward(o, input, config.backbone), config.fpn);
   const outputs: Record<string, Ref> = {};
   p.forEach((f, l) => {
@@ -55,16 +79,40 @@ export class GraphForward {
     private readonly backend: TfSessionBackend,
     private readonly id: number,
     private readonly numClasses: number,
+    /** How the loaded graph writes its convolutions (after any fallback). */
+    readonly convNodes: ConvNodes,
   ) {}
 
-  /** Builds and loads the graph (the tensorflow backend must be active). */
-  static create(config: ModelConfig, params: Params, precision: GraphPrecision = 'fp32'): GraphForward {
+  /**
+   * Builds and loads the graph (a tensorflow backend must be active). A TensorFlow build that cannot load or run
+   * oneDNN's fused op (bf16 on the CPU) gets the separate ops instead: a first run on a small input checks it.
+   */
+  static create(config: ModelConfig, params: Params, opts: GraphOptions = {}): GraphForward {
     if (tf.getBackend() !== 'tensorflow') throw new Error(`graph execution needs the tensorflow backend, not ${tf.getBackend()}`);
     const backend = tf.backend() as unknown as TfSessionBackend;
+    const convNodes = opts.convNodes ?? defaultConvNodes(opts.device ?? 'cpu', opts.precision ?? 'fp32', opts.onednn);
+    const build = (nodes: ConvNodes) => new GraphForward(backend, GraphForward.load(backend, retinanetSavedModel(config, params, { ...opts, convNodes: nodes })), config.numClasses, nodes);
+    if (convNodes !== 'onednn') return build(convNodes);
+    let graph: GraphForward | null = null;
+    try {
+      graph = build(convNodes);
+      const side = 2 * config.input.sizeDivisible;
+      tf.tidy(() => {
+        const out = graph!.forward(tf.zeros([1, side, side, 3]) as tf.Tensor4D);
+        tf.dispose([...out.cls, ...out.box]);
+      });
+      return graph;
+    } catch {
+      graph?.dispose();
+      return build('separate');
+    }
+  }
+
+  private static load(backend: TfSessionBackend, savedModel: Uint8Array): number {
     const dir = mkdtempSync(join(tmpdir(), 'rs-graph-'));
     try {
-      writeFileSync(join(dir, 'saved_model.pb'), retinanetSavedModel(config, params, precision));
-      return new GraphForward(backend, backend.loadSavedModelMetaGraph(dir, 'serve'), config.numClasses);
+      writeFileSync(join(dir, 'saved_model.pb'), savedModel);
+      return backend.loadSavedModelMetaGraph(dir, 'serve');
     } finally {
       rmSync(dir, { recursive: true, force: true }); // the session holds the graph; the file is not needed
     }

@@ -8,10 +8,23 @@ import { DT_FLOAT, DT_INT32, type GraphBuilder, type Ref } from './graphDef.ts';
 const NHWC = { s: 'NHWC' };
 
 /**
+ * How a convolution with its bias (+ residual add) (+ ReLU) is written:
+ * - 'fused': one _FusedConv2D node (float32 on the CPU), which TensorFlow runs as one oneDNN convolution with
+ *   post-ops (its graph optimizer would fuse only some of the separate ops);
+ * - 'onednn': one _MklNativeFusedConv2D node, the op TensorFlow's oneDNN pass itself rewrites fused convolutions
+ *   into: for bfloat16 on the CPU, which _FusedConv2D's op definition refuses. Written separately, the residual
+ *   add and its ReLU were left to TensorFlow's own (slow) bfloat16 element-wise kernels; fused, they are
+ *   oneDNN's sum and ReLU post-ops;
+ * - 'separate': Conv2D, BiasAdd, AddV2 and Relu nodes, fused by the graph optimizer where the device can: the GPU
+ *   graph (whose kernels differ), and the fallback for a TensorFlow build without oneDNN's ops.
+ */
+export type ConvNodes = 'fused' | 'onednn' | 'separate';
+
+/**
  * @param dtype what the activations and weights are (DT_FLOAT, or DT_BFLOAT16: oneDNN's bf16 kernels, twice
  *   the multiply rate of fp32 on CPUs with AVX512_BF16 or AMX). GroupNorm's statistics stay in float32.
  */
-export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT): NetOps<Ref> {
+export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT, convNodes: ConvNodes = 'fused'): NetOps<Ref> {
   const T = { type: dtype };
   const F32 = { type: DT_FLOAT };
   const consts = new Map<string, Ref>(); // weights shared by the levels are one node each
@@ -38,12 +51,7 @@ export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT): NetOps<R
       new_axis_mask: { i: 0 },
       shrink_axis_mask: { i: 0 },
     });
-  /**
-   * Conv + bias (+ residual add) (+ ReLU). In float32: one _FusedConv2D node, which TensorFlow runs as one oneDNN
-   * convolution with post-ops (its graph optimizer would fuse only some of the separate ops). _FusedConv2D's op
-   * definition refuses bfloat16, so in bfloat16 the ops are written separately and TensorFlow's oneDNN graph
-   * pass fuses them (ONEDNN_VERBOSE shows the post-ops either way).
-   */
+  /** Conv + bias (+ residual add) (+ ReLU), as `convNodes` says (ONEDNN_VERBOSE shows the post-ops). */
   const fusedConv = (x: Ref, param: string, stride: number, fusedOps: string[], residual?: Ref): Ref => {
     const pad = (p.get(`${param}.weight`).shape[0] - 1) >> 1;
     const convAttrs = {
@@ -55,20 +63,22 @@ export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT): NetOps<R
       dilations: { ints: [1, 1, 1, 1] },
       use_cudnn_on_gpu: { b: true },
     };
-    if (dtype !== DT_FLOAT) {
+    if (convNodes === 'separate') {
       let y = g.node('Conv2D', param, [x, weight(`${param}.weight`)], convAttrs);
       y = g.node('BiasAdd', `${param}/bias`, [y, weight(`${param}.bias`)], { T, data_format: NHWC });
       if (residual) y = g.node('AddV2', `${param}/add`, [y, residual], { T });
       return fusedOps.includes('Relu') ? g.node('Relu', `${param}/relu`, [y], { T }) : y;
     }
     const args = residual ? [weight(`${param}.bias`), residual] : [weight(`${param}.bias`)];
-    return g.node('_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
+    return g.node(convNodes === 'onednn' ? '_MklNativeFusedConv2D' : '_FusedConv2D', param, [x, weight(`${param}.weight`), ...args], {
       ...convAttrs,
       num_args: { i: args.length },
       TArgs: { types: args.map(() => dtype) },
       fused_ops: { strings: fusedOps },
       epsilon: { f: 0.0001 },
       leakyrelu_alpha: { f: 0.2 },
+      // the oneDNN op's kernel is registered under this label; a constant filter is reordered once and kept
+      ...(convNodes === 'onednn' ? { _kernel: { s: 'MklNameChangeOp' }, is_filter_const: { b: true } } : {}),
     });
   };
   return {
