@@ -136,7 +136,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     flags: [],
   },
   'bench model': {
-    usage: 'retinastream bench model [--depth 50] [--size 640x640] [--batch 1] [--iters 3] [--workers N] [--backend B] [--precision P] [--execution graph|eager] [--no-reference] [--json]',
+    usage: 'retinastream bench model [--depth 50] [--size 640x640] [--batch 1] [--iters 3] [--workers N] [--backend B] [--precision P] [--execution graph|eager] [--no-reference] [--rounds N] [--json]',
     summary: "Images/s of our engine against torchvision's eager CPU model, same architecture, input and batch.",
     flags: [
       { flag: '--depth 18|34|50|101', text: 'ResNet depth', def: '50' },
@@ -148,6 +148,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       PRECISION,
       { flag: '--execution graph|eager', text: 'tensorflow backends: the network as one TensorFlow graph, or op by op', def: 'graph' },
       { flag: '--no-reference', text: 'skip torchvision' },
+      { flag: '--rounds N', text: 'ours and torchvision alternate N times; each images/s over all its rounds', def: '1' },
       { flag: '--json', text: 'print one JSON object' },
     ],
   },

@@ -120,6 +120,7 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
     precision: { type: 'string' },
     execution: { type: 'string' },
     'no-reference': { type: 'boolean' },
+    rounds: { type: 'string' },
     json: { type: 'boolean' },
   });
   const depth = intFlag('depth', values.depth, 50) as Depth;
@@ -134,21 +135,35 @@ export async function benchModelCommand(argv: string[]): Promise<number> {
   const precision = parsePrecision(values.precision);
   if (values.execution !== undefined && values.execution !== 'graph' && values.execution !== 'eager') throw new UsageError(`--execution: "${values.execution}" is not graph or eager`);
   const workers = intFlag('workers', values.workers, DetectorPool.defaultSize(), 1, 64);
-  const ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend, precision, execution: values.execution as 'graph' | 'eager' | undefined });
+  const rounds = intFlag('rounds', values.rounds, 1, 1, 100);
+  const reference = !values['no-reference'];
+  // --rounds N: ours and torchvision alternate N times, each side's images/s over all its rounds (the same number
+  // of images per round, so the harmonic mean): torchvision alone moved by 18% between two runs on a shared machine
+  const perRound: { ours: number; torchvision: number | null }[] = [];
+  let ours!: Awaited<ReturnType<typeof benchOurs>>;
+  let tv: Record<string, unknown> | null = null;
+  for (let r = 0; r < rounds; r++) {
+    ours = await benchOurs({ depth, height, width, batch, iters, workers, backend: values.backend, precision, execution: values.execution as 'graph' | 'eager' | undefined });
+    // torchvision gets every core, as our engine uses every core (TensorFlow's pools, or one wasm worker per core)
+    if (reference) tv = benchTorchvision({ depth, height, width, batch, iters, threads: availableParallelism() });
+    perRound.push({ ours: ours.images_per_s, torchvision: tv ? (tv.images_per_s as number) : null });
+  }
+  const harmonic = (xs: number[]) => xs.length / xs.reduce((a, x) => a + 1 / x, 0);
+  ours = { ...ours, images_per_s: harmonic(perRound.map((p) => p.ours)) };
+  ours.gflops_per_s = 2 * ours.gmacs_per_image! * ours.images_per_s;
+  if (tv) tv = { ...tv, images_per_s: harmonic(perRound.map((p) => p.torchvision!)) };
+  const each = (pick: (p: (typeof perRound)[number]) => number) => (rounds > 1 ? `; rounds ${perRound.map((p) => pick(p).toFixed(3)).join(', ')}` : '');
   const lines = [
-    `retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.execution} execution, ${ours.workers} worker thread(s))`,
+    `retinastream  R-${depth}-FPN ${height}x${width} batch ${batch}: ${ours.images_per_s.toFixed(3)} images/s (${ours.backend}, ${ours.execution} execution, ${ours.workers} worker thread(s)${each((p) => p.ours)})`,
     `              ${ours.gmacs_per_image!.toFixed(1)} GMACs/image: ${ours.gflops_per_s!.toFixed(0)} GFLOP/s${ours.peak_gflops_per_s ? ` (a 2048x2048 fp32 matmul on the same TensorFlow build: ${ours.peak_gflops_per_s.toFixed(0)} GFLOP/s)` : ''}`,
   ];
   let ratio: number | null = null;
-  let tv: Record<string, unknown> | null = null;
-  if (!values['no-reference']) {
-    // torchvision gets every core, as our engine uses every core (TensorFlow's pools, or one wasm worker per core)
-    tv = benchTorchvision({ depth, height, width, batch, iters, threads: availableParallelism() });
+  if (tv) {
     ratio = ours.images_per_s / (tv.images_per_s as number);
-    lines.push(`torchvision   R-${depth}-FPN ${height}x${width} batch ${batch}: ${(tv.images_per_s as number).toFixed(3)} images/s (torch ${tv.torch}, ${tv.threads} threads, eager CPU)`);
-    lines.push(`ratio (ours / torchvision): ${ratio.toFixed(2)}x`);
+    lines.push(`torchvision   R-${depth}-FPN ${height}x${width} batch ${batch}: ${(tv.images_per_s as number).toFixed(3)} images/s (torch ${tv.torch}, ${tv.threads} threads, eager CPU${each((p) => p.torchvision!)})`);
+    lines.push(`ratio (ours / torchvision): ${ratio.toFixed(2)}x${rounds > 1 ? ` (rounds ${perRound.map((p) => (p.ours / p.torchvision!).toFixed(2)).join(', ')})` : ''}`);
   }
-  process.stdout.write(values.json ? JSON.stringify({ ours, torchvision: tv, ratio }) + '\n' : lines.join('\n') + '\n');
+  process.stdout.write(values.json ? JSON.stringify({ ours, torchvision: tv, ratio, rounds: perRound }) + '\n' : lines.join('\n') + '\n');
   return 0;
 }
 
