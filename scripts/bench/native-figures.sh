@@ -3,7 +3,7 @@
 # each: model speed against torchvision (R-50-FPN 512x512), graph vs eager, fp32 vs bf16, wasm; the paper's
 # setting (R-101-FPN at 800x1333, batch 1 and 4) on native fp32/bf16 and wasm; the whole pipeline with an
 # R-101-FPN at 800 px on the native backend; training speed of the demo config, native vs wasm.
-#   bash scripts/bench/native-figures.sh [OUT.log]        (~25 min on 2 cores; run it on a quiet machine)
+#   bash scripts/bench/native-figures.sh [OUT.log]        (~30 min on 2 cores; run it on a quiet machine)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-/tmp/native-figures.log}"
@@ -11,12 +11,12 @@ rs() { node bin/retinastream.js "$@"; }
 step() { echo; echo "== $* [$(uptime | sed 's/.*load/load/')]"; }
 exec > >(tee "$out") 2>&1
 
-step "bench model R-50-FPN 512x512 batch 1: native fp32 (graph) vs torchvision"
-rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 5
+step "bench model R-50-FPN 512x512 batch 1: native fp32 (graph) vs torchvision, three alternating rounds"
+rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 8 --rounds 3
 step "same, native fp32 eager (op by op)"
 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 5 --execution eager --no-reference
-step "same, native bf16 (graph in bfloat16) vs torchvision (fp32)"
-rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 5 --precision bf16
+step "same, native bf16 (graph in bfloat16) vs torchvision (fp32), three alternating rounds"
+rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 8 --precision bf16 --rounds 3
 step "same, native fp32, 2 worker threads"
 rs bench model --backend tensorflow --depth 50 --size 512x512 --iters 3 --workers 2 --no-reference
 step "same, native fp32, 2 worker threads with one TensorFlow intra-op thread each"
