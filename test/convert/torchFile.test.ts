@@ -33,8 +33,11 @@ describe('readTorchFile', () => {
       assert.match(e.message, /^cut\.pth: zip .*truncated/);
       return true;
     });
+    // one byte short: always inside the last storage's data (the smallest storage, the scalar, has 4 bytes). The
+    // legacy format orders storages by key, and torch's keys are memory addresses, so which storage is last changes
+    // from one generation of the fixture to the next: cutting 8 bytes landed in the scalar's header 1 time in 5.
     const legacy = readFileSync(fixture('small_legacy.pth'));
-    assert.throws(() => readTorchFile(legacy.subarray(0, legacy.length - 8), 'cut_legacy.pth'), /^ConvertError: cut_legacy\.pth \(legacy format\): storage \d+ data ends past the end of the file \(truncated\)$/);
+    assert.throws(() => readTorchFile(legacy.subarray(0, legacy.length - 1), 'cut_legacy.pth'), /^ConvertError: cut_legacy\.pth \(legacy format\): storage \d+ data ends past the end of the file \(truncated\)$/);
   });
 
   it('reads a training checkpoint (args Namespace, optimizer, MultiStepLR Counter) and its model entry', () => {
