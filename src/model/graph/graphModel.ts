@@ -97,10 +97,7 @@ export class GraphForward {
     try {
       graph = build(convNodes);
       const side = 2 * config.input.sizeDivisible;
-      tf.tidy(() => {
-        const out = graph!.forward(tf.zeros([1, side, side, 3]) as tf.Tensor4D);
-        tf.dispose([...out.cls, ...out.box]);
-      });
+      tf.tidy(() => void graph!.forward(tf.zeros([1, side, side, 3]) as tf.Tensor4D)); // tidy disposes the outputs
       return graph;
     } catch {
       graph?.dispose();
