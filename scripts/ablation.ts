@@ -1,7 +1,7 @@
 // The paper's Table 1a/1b in small: one training budget, varying only the classification loss.
 //   node --import tsx scripts/ablation.ts [--config config/train/ablation-sparse.json] [--iters N] [--val 200]
 //        [--runs table1b|gamma|table1a|all] [--out .cache/ablation-sparse] [--backend NAME]
-//        [--val-annotations F] [--val-images D]
+//        [--val-annotations F] [--val-images D] [--report-only]
 // table1b: gamma 0 with alpha 0.75 (alpha-balanced cross entropy, the paper's best CE setting) vs gamma 2
 //          with alpha 0.25 (the paper's focal loss).
 // gamma:   the gamma sweep 0, 0.5, 1, 2, 5 with the paper's alpha for each (0.75, 0.5, 0.25, 0.25, 0.25).
@@ -10,6 +10,7 @@
 // Every run starts from the same init (the config's seed) and sees the same batches. Each run lives in
 // <out>/<name>/: a checkpoint while it trains (rerunning the command resumes it), then its model, training
 // log and result.json; finished runs are not run again, so the command is resumable as a whole.
+// --report-only prints the table of the finished runs and trains nothing.
 // Prints per run COCO AP / AP50 / AP75 on the first --val held-out images, the paper's AP, the negatives
 // per positive anchor per image (the imbalance), whether the loss plateaued (mean loss of the last tenth of
 // the run vs the tenth before) and the training time.
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     'val-annotations': { type: 'string', default: '.cache/ablation-data/val/annotations.json' },
     'val-images': { type: 'string', default: '.cache/ablation-data/val/images' },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 
@@ -123,8 +125,10 @@ async function readLog(path: string): Promise<LogRecord[]> {
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
+const runName = (r: Run): string => `gamma${r.gamma}-alpha${r.alpha}` + (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`);
+
 async function trainAndScore(r: Run): Promise<RunResult> {
-  const name = `gamma${r.gamma}-alpha${r.alpha}` + (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`);
+  const name = runName(r);
   const dir = join(values.out!, name);
   const resultPath = join(dir, 'result.json');
   if (existsSync(resultPath)) return JSON.parse(await readFile(resultPath, 'utf8')) as RunResult;
@@ -179,16 +183,33 @@ async function trainAndScore(r: Run): Promise<RunResult> {
 }
 
 const results: RunResult[] = [];
-for (const r of runs) results.push(await trainAndScore(r));
+for (const r of runs) {
+  if (values['report-only'] && !existsSync(join(values.out!, runName(r), 'result.json'))) continue;
+  results.push(await trainAndScore(r));
+}
+
+/**
+ * Mean logged loss over the first and the second half of the run's last learning-rate phase (after the last
+ * milestone): the loss of the last tenth vs the tenth before straddles that drop, which lowers the loss even
+ * at convergence, so this is the plateau test at one learning rate.
+ */
+async function finalPhaseLoss(r: RunResult): Promise<[number, number]> {
+  const from = Math.round(Math.max(...(base.options.milestones ?? [2 / 3, 8 / 9])) * r.iterations);
+  const phase = (await readLog(join(values.out!, r.name, 'log.jsonl'))).filter((l) => l.iteration > from);
+  const half = Math.floor(phase.length / 2);
+  return [mean(phase.slice(0, half).map((l) => l.loss)), mean(phase.slice(half).map((l) => l.loss))];
+}
 
 const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
-console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%    wall   CPU');
+console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
 for (const r of results) {
+  const phase = await finalPhaseLoss(r);
   const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`] : undefined;
   console.log(
     `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}  ` +
       `${(paper === undefined ? '-' : paper.toFixed(1)).padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
-      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
+      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}       ` +
+      `${phase[0].toFixed(3)} / ${phase[1].toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
   );
 }
