@@ -24,7 +24,7 @@ import { loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { evaluateDetections } from '../src/eval/cocoEval.ts';
 import { detectDataset } from '../src/eval/detectDataset.ts';
 import { saveModelDir } from '../src/model/modelDir.ts';
-import { loadTrainConfig, Trainer, registerFastWasmConvBackprop } from '../src/train/trainer/index.ts';
+import { loadTrainConfig, resolveTrainerOptions, Trainer, registerFastWasmConvBackprop } from '../src/train/trainer/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,6 +76,8 @@ const choice = await selectBackend(values.backend);
 registerWasmGradients();
 if (choice.name === 'wasm') registerFastWasmConvBackprop();
 const base = await loadTrainConfig(values.config!);
+/** The config with the trainer's defaults filled in (batch size, milestones...). */
+const resolved = resolveTrainerOptions(base.options);
 const iters = values.iters === undefined ? base.options.iterations : Number(values.iters);
 if (!Number.isInteger(iters) || iters < 1) {
   console.error(`ablation: --iters ${values.iters} is not a positive integer`);
@@ -126,10 +128,12 @@ async function readLog(path: string): Promise<LogRecord[]> {
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 const runName = (r: Run): string => `gamma${r.gamma}-alpha${r.alpha}` + (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`);
+/** Where a run keeps its checkpoint, log, model and result.json. */
+const runDir = (name: string): string => join(values.out!, name);
 
 async function trainAndScore(r: Run): Promise<RunResult> {
   const name = runName(r);
-  const dir = join(values.out!, name);
+  const dir = runDir(name);
   const resultPath = join(dir, 'result.json');
   if (existsSync(resultPath)) return JSON.parse(await readFile(resultPath, 'utf8')) as RunResult;
   await mkdir(dir, { recursive: true });
@@ -166,7 +170,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
   const log = await readLog(join(dir, 'log.jsonl'));
   const tenth = Math.max(1, Math.floor(log.length / 10));
-  const batch = base.options.batchSize ?? 16;
+  const batch = resolved.batchSize;
   const result: RunResult = {
     name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, iterations: trained.iterations,
     AP: m.AP, AP50: m.AP50, AP75: m.AP75,
@@ -184,7 +188,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
 
 const results: RunResult[] = [];
 for (const r of runs) {
-  if (values['report-only'] && !existsSync(join(values.out!, runName(r), 'result.json'))) continue;
+  if (values['report-only'] && !existsSync(join(runDir(runName(r)), 'result.json'))) continue;
   results.push(await trainAndScore(r));
 }
 
@@ -194,8 +198,8 @@ for (const r of runs) {
  * at convergence, so this is the plateau test at one learning rate.
  */
 async function finalPhaseLoss(r: RunResult): Promise<[number, number]> {
-  const from = Math.round(Math.max(...(base.options.milestones ?? [2 / 3, 8 / 9])) * r.iterations);
-  const phase = (await readLog(join(values.out!, r.name, 'log.jsonl'))).filter((l) => l.iteration > from);
+  const from = Math.round(Math.max(...resolved.milestones) * r.iterations);
+  const phase = (await readLog(join(runDir(r.name), 'log.jsonl'))).filter((l) => l.iteration > from);
   const half = Math.floor(phase.length / 2);
   return [mean(phase.slice(0, half).map((l) => l.loss)), mean(phase.slice(half).map((l) => l.loss))];
 }

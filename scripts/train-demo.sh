@@ -38,9 +38,11 @@ train() { # config checkpoint-dir [extra flags]
 
 [ -f .cache/train/demo-stage1/model/model.json ] || train config/train/demo-stage1.json .cache/train/demo-stage1/checkpoint
 ck=.cache/train/demo/checkpoint
+json_field() { node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'))[process.argv[2]])" "$1" "$2"; }
+first_part=$(json_field config/train/demo.json iterations) # 4000
 done_iters=0
-[ -f "$ck/trainer-state.json" ] && done_iters=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$ck/trainer-state.json','utf8')).iteration)")
-if [ "$done_iters" -lt 4000 ]; then
+[ -f "$ck/trainer-state.json" ] && done_iters=$(json_field "$ck/trainer-state.json" iteration)
+if [ "$done_iters" -lt "$first_part" ]; then
   train config/train/demo.json "$ck" --weights-dtype f16 --out .cache/train/demo/model-4000
 fi
 train config/train/demo.json "$ck" --weights-dtype f16 --iters "${ITERS:-8000}"
