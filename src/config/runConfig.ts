@@ -21,6 +21,8 @@ export interface RunConfig {
   backend: string | null;
   precision: 'fp32' | 'bf16';
   workers: number | null;
+  /** Nice value of the inference threads below the event loop (backend/threadPriority.ts). */
+  inferenceNice: number;
   inputs: InputConfig[];
   batch: { maxBatch: number; maxWaitMs: number };
   canvas: [number, number] | null;
@@ -127,6 +129,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   });
   if (c.precision !== 'fp32' && c.precision !== 'bf16') throw new ConfigError(`precision: ${JSON.stringify(c.precision)} is not "fp32" or "bf16"`);
   if (c.workers !== null) num(c.workers, 'workers', 0, 64);
+  num(c.inferenceNice, 'inferenceNice', 0, 19);
   num(c.batch.maxBatch, 'batch.maxBatch', 1, 64);
   num(c.batch.maxWaitMs, 'batch.maxWaitMs', 0, 10000);
   if (c.canvas !== null) {

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { Precision } from '../backend/precision.ts';
 import { describeBackend, selectBackend } from '../backend/select.ts';
+import { DEFAULT_INFERENCE_NICE, lowerAllButEventLoop } from '../backend/threadPriority.ts';
 import type { ModelConfig } from './config.ts';
 import { createDetector, type CanvasBatch, type Detection, type Detector } from './detector.ts';
 import { loadModelDir } from './modelDir.ts';
@@ -37,6 +38,11 @@ export interface EngineOptions {
   /** 'fp32' (default) or 'bf16'. */
   precision?: Precision;
   postprocess?: Partial<ModelConfig['postprocess']>;
+  /**
+   * Worker threads: the nice value of the inference threads, below the event loop's (0-19, default 10; 0 keeps
+   * them equal). Linux; see backend/threadPriority.ts.
+   */
+  inferenceNice?: number;
   /** Worker supervision: give up after maxDeaths worker deaths within deathWindowMs (default 3 in 60 s). */
   supervision?: Pick<PoolOptions, 'maxDeaths' | 'deathWindowMs' | 'onWorkerDeath'>;
 }
@@ -58,13 +64,18 @@ export async function createEngine(o: EngineOptions): Promise<InferenceEngine> {
   const workers = o.workers ?? (backend.native?.usingGpu ? 1 : availableParallelism());
   if (workers === 0) return inThreadEngine(await createDetector({ model: o.modelDir, backend: o.backend, precision: o.precision, postprocess: o.postprocess }));
   const loaded = await loadModelDir(o.modelDir); // config and hash for events; the workers load their own copy
+  const nice = o.inferenceNice ?? DEFAULT_INFERENCE_NICE;
   const pool = await DetectorPool.create(o.modelDir, workers, {
     backend: backend.name,
     precision: backend.precision,
     postprocess: o.postprocess as Record<string, number> | undefined,
     expectedHash: loaded.hash,
+    nice,
     ...o.supervision,
   });
+  // the workers lowered themselves; TensorFlow's compute pools, which the main thread started when it loaded
+  // TensorFlow and which run the workers' forward passes, are lowered here
+  lowerAllButEventLoop(nice);
   return poolEngine(pool, loaded.config, loaded.hash, o.postprocess, describeBackend(backend));
 }
 

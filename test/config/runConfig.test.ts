@@ -19,6 +19,13 @@ describe('run config: postprocess and environment', () => {
     assert.throws(() => resolveRunConfig({ flags: { scoreThresh: 0.5 } }), /^ConfigError: flags: unknown key "scoreThresh" \(known: .*postprocess.*\); did you mean "postprocess\.scoreThresh"\?$/);
   });
 
+  it('inferenceNice defaults to 10 and must be an integer in [0, 19]', () => {
+    assert.equal(resolveRunConfig({}).inferenceNice, 10);
+    assert.equal(resolveRunConfig({ flags: { inferenceNice: 0 } }).inferenceNice, 0);
+    assert.throws(() => resolveRunConfig({ flags: { inferenceNice: 20 } }), /^ConfigError: inferenceNice: 20 is not an integer in \[0, 19\]$/);
+    assert.throws(() => resolveRunConfig({ flags: { inferenceNice: -1 } }), /^ConfigError: inferenceNice: -1 is not an integer in \[0, 19\]$/);
+  });
+
   it('RETINASTREAM_INPUTS honours ID= and derives ids only when none is given', () => {
     assert.deepEqual(configFromEnv({ RETINASTREAM_INPUTS: 'e=/v/path.mp4, rtsp://cam/live/1' }).inputs, [{ id: 'e', url: '/v/path.mp4' }, { url: 'rtsp://cam/live/1' }]);
     assert.deepEqual(resolveRunConfig({ env: { RETINASTREAM_INPUTS: 'e=/v/path.mp4' } }).inputs, [{ id: 'e', url: '/v/path.mp4' }]);

@@ -33,7 +33,7 @@ import { UsageError } from '../errors.ts';
 
 export const usage =
   'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
-  '[--workers N] [--backend B] [--min-score S] [--engine-batches N] [--rounds N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+  '[--workers N] [--inference-nice N] [--backend B] [--min-score S] [--engine-batches N] [--rounds N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
@@ -76,6 +76,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'ws-clients': { type: 'string' },
     'ws-client-processes': { type: 'string' },
     rounds: { type: 'string' },
+    'inference-nice': { type: 'string' },
     kafka: { type: 'string' },
     'no-kafka': { type: 'boolean' },
     'kafka-events': { type: 'string' },
@@ -102,6 +103,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const liveSeconds = intFlag('live-seconds', values['live-seconds'], 60, 0, 3600);
   const wsClients = intFlag('ws-clients', values['ws-clients'], 500, 0, 100000);
   const rounds = intFlag('rounds', values.rounds, 1, 1, 100);
+  const inferenceNice = intFlag('inference-nice', values['inference-nice'], loadDefaults().inferenceNice, 0, 19);
   const wsClientProcesses = intFlag('ws-client-processes', values['ws-client-processes'], 1, 1, 64);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
 
@@ -113,7 +115,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
-  const engine = await createEngine({ modelDir: model.dir, backend: values.backend, workers, postprocess: { scoreThresh: minScore } }).catch((e: unknown) => {
+  const engine = await createEngine({ modelDir: model.dir, backend: values.backend, workers, inferenceNice, postprocess: { scoreThresh: minScore } }).catch((e: unknown) => {
     model.cleanup();
     throw e;
   });

@@ -52,6 +52,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
     'max-batch': { type: 'string' },
     'max-wait-ms': { type: 'string' },
     workers: { type: 'string' },
+    'inference-nice': { type: 'string' },
     canvas: { type: 'string' },
     'status-interval-ms': { type: 'string' },
     live: { type: 'boolean' },
@@ -117,6 +118,7 @@ export function flagsToConfig(argv: string[]): { file?: string; flags: Record<st
   if (Object.keys(post).length) f.postprocess = post;
   if (values['no-track']) f.tracking = { enabled: false };
   if (values.workers !== undefined) f.workers = intFlag('workers', values.workers, 1, 0, 64);
+  if (values['inference-nice'] !== undefined) f.inferenceNice = intFlag('inference-nice', values['inference-nice'], 10, 0, 19);
   const cluster: Record<string, unknown> = {};
   if (values.cluster !== undefined) cluster.name = values.cluster;
   if (values['worker-id'] !== undefined) cluster.workerId = values['worker-id'];
@@ -282,6 +284,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       backend: cfg.backend ?? undefined,
       precision: cfg.precision,
       workers: cfg.workers ?? undefined,
+      inferenceNice: cfg.inferenceNice,
       // --class-agnostic-nms: the engine's NMS over all classes, as a model whose classes exclude each other sets it
       postprocess: { scoreThresh: post.scoreThresh, detectionsPerImage: post.detectionsPerImage, ...(post.classAgnosticNms ? { classAgnostic: true } : {}) },
       supervision: { onWorkerDeath: (d) => process.stderr.write(`inference worker ${d.worker} died (${d.reason}); replacing it\n`) },

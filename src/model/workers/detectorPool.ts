@@ -48,6 +48,8 @@ export interface PoolOptions {
   postprocess?: Record<string, number>;
   /** The weights hash the main thread computed; a worker that loads other weights refuses to start. */
   expectedHash?: string;
+  /** Nice value of the worker threads (backend/threadPriority.ts; default 0: the event loop's priority). */
+  nice?: number;
   /** The pool fails after this many worker deaths within deathWindowMs (default 3 in 60 s). */
   maxDeaths?: number;
   deathWindowMs?: number;
@@ -103,8 +105,8 @@ export class DetectorPool {
     // From TypeScript sources (tsx), the worker needs the loader registered first (bootstrap.mjs);
     // from the compiled package (npm run build), the compiled worker runs as it is.
     const url = import.meta.url.endsWith('.ts') ? new URL('./bootstrap.mjs', import.meta.url) : new URL('./detectorWorker.js', import.meta.url);
-    const { backend, precision, execution, postprocess, expectedHash } = opts;
-    return new Worker(url, { workerData: { modelDir, backend, precision, execution, postprocess, expectedHash } });
+    const { backend, precision, execution, postprocess, expectedHash, nice } = opts;
+    return new Worker(url, { workerData: { modelDir, backend, precision, execution, postprocess, expectedHash, nice } });
   }
 
   private static ready(w: Worker): Promise<BackendChoice> {

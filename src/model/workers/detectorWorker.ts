@@ -1,9 +1,9 @@
 // One detector per worker thread: the wasm backend runs single-threaded in Node, so a second core
 // needs a second thread with its own copy of the model. Messages: {id, batch} -> {id, result | error, tensors}.
-import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Precision } from '../../backend/precision.ts';
-import { createDetector, type CanvasBatch, type Detector } from '../detector.ts';
+import { lowerThisThread } from '../../backend/threadPriority.ts';
+import type { CanvasBatch, Detector } from '../detector.ts';
 
 interface Init {
   modelDir: string;
@@ -13,9 +13,14 @@ interface Init {
   postprocess?: Record<string, number>;
   /** The hash the main thread computed: the weights this worker loads must be the same file. */
   expectedHash?: string;
+  /** This thread's nice value (threadPriority.ts), set before the backend loads so its threads inherit it. */
+  nice?: number;
 }
 
 const init = workerData as Init;
+lowerThisThread(init.nice ?? 0);
+const tf = await import('@tensorflow/tfjs-core');
+const { createDetector } = await import('../detector.ts');
 const detectorP: Promise<Detector> = createDetector({ model: init.modelDir, backend: init.backend, precision: init.precision, execution: init.execution, postprocess: init.postprocess }).then((d) => {
   if (init.expectedHash !== undefined && d.model.hash !== init.expectedHash) {
     d.dispose();
