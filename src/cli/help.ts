@@ -164,7 +164,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--depth 18|34|50|101', text: 'ResNet depth of the generated model', def: '18' },
       { flag: '--head-convs N', text: 'convs per subnet of the generated model', def: '1' },
       { flag: '--canvas WxH', text: 'model input canvas', def: "the model's input policy, as run (224x128 for a generated model)" },
-      { flag: '--decode-threads N', text: 'ffmpeg decoder threads per input', def: '2' },
+      { flag: '--decode-threads N', text: 'ffmpeg decoder threads per input', def: "as run: 2, or 1 once the streams outnumber half the cores (config source.decodeThreads)" },
       { flag: '--max-batch N', text: 'frames per batch', def: '4' },
       { flag: '--max-wait-ms MS', text: 'batch wait', def: '40' },
       { flag: '--workers N', text: 'inference worker threads', def: 'one per core' },

@@ -33,7 +33,8 @@ export interface RunConfig {
     stallTimeoutMs: number;
     backoff: { initialMs: number; maxMs: number; factor: number; jitter: number };
     realtime: boolean;
-    decodeThreads: number;
+    /** null: by the number of streams (ingest/sourceOptions.ts autoDecodeThreads). */
+    decodeThreads: number | null;
   };
   sinks: {
     jsonl: string | null;
@@ -139,7 +140,7 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   validatePostprocess(c.postprocess);
   num(c.source.connectTimeoutMs, 'source.connectTimeoutMs', 100, 600000);
   num(c.source.stallTimeoutMs, 'source.stallTimeoutMs', 100, 600000);
-  num(c.source.decodeThreads, 'source.decodeThreads', 0, 64);
+  if (c.source.decodeThreads !== null) num(c.source.decodeThreads, 'source.decodeThreads', 0, 64);
   num(c.source.backoff.initialMs, 'source.backoff.initialMs', 1, 600000);
   num(c.source.backoff.maxMs, 'source.backoff.maxMs', c.source.backoff.initialMs, 3600000);
   num(c.source.backoff.factor, 'source.backoff.factor', 1, 10, false);

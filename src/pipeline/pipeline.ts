@@ -9,6 +9,7 @@ import { errorCode, RetinaStreamError } from '../errors.ts';
 import type { InferenceEngine } from '../model/engine.ts';
 import { engineInfer } from './inferStage.ts';
 import { createStreamSource, type SourceOptions, type StreamSource } from './ingest/index.ts';
+import { autoDecodeThreads } from './ingest/sourceOptions.ts';
 import { batchFrames, type BatchSource, type BatcherSignal } from './operators/batchFrames.ts';
 import { refreshLiveFrames } from './operators/dropToNewest.ts';
 import { orderedInference, type InferResult } from './operators/orderedInference.ts';
@@ -110,6 +111,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       losslessQueue: Math.max(2, opts.maxBatch),
       ...opts.source,
       ...input,
+      // unless given: by the number of streams (ffmpeg's decoders share the cores with inference)
+      decodeThreads: input.decodeThreads ?? opts.source?.decodeThreads ?? autoDecodeThreads(Math.max(opts.inputs.length, sources.length + 1)),
       canvasWidth: opts.canvas.width,
       canvasHeight: opts.canvas.height,
     });

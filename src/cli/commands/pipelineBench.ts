@@ -25,7 +25,7 @@ import { runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRu
 import { loadDefaults, PROJECT_ROOT } from '../../config/runConfig.ts';
 import type { Depth } from '../../model/config.ts';
 import { createEngine } from '../../model/engine.ts';
-import { DEFAULT_DECODE_THREADS } from '../../pipeline/ingest/sourceOptions.ts';
+import { autoDecodeThreads } from '../../pipeline/ingest/sourceOptions.ts';
 import type { PipelineInput } from '../../pipeline/pipeline.ts';
 import { intFlag, numFlag, parse } from '../args.ts';
 import { defaultCanvas } from './run.ts';
@@ -95,7 +95,8 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   if (values.kafka && values['no-kafka']) throw new UsageError('--kafka: cannot be combined with --no-kafka');
   if (values.kafka !== undefined && !/^[^:\s]+:\d{1,5}$/.test(values.kafka)) throw new UsageError(`--kafka: "${values.kafka}" is not HOST:PORT`);
   const canvasFlag = values.canvas === undefined ? null : parseCanvas(values.canvas);
-  const decodeThreads = intFlag('decode-threads', values['decode-threads'], DEFAULT_DECODE_THREADS, 0, 64);
+  // unless given, as run: by the number of streams of each run
+  const decodeThreads = values['decode-threads'] === undefined ? undefined : intFlag('decode-threads', values['decode-threads'], 0, 0, 64);
   const maxBatch = intFlag('max-batch', values['max-batch'], 4, 1, 64);
   const maxWaitMs = intFlag('max-wait-ms', values['max-wait-ms'], 40, 0, 10000);
   const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 0, 64);
@@ -136,7 +137,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       maxWaitMs,
       minScore,
     };
-    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms, score >= ${minScore}; ${streams} x ${input}, ${decodeThreads} decoder thread(s) each`);
+    log(`${setup.model.name} on ${engine.description}; canvas ${canvas[0]}x${canvas[1]}, batch <= ${maxBatch} / ${maxWaitMs} ms, score >= ${minScore}; ${streams} x ${input}, ${decodeThreads ?? autoDecodeThreads(streams)} decoder thread(s) each`);
     const base: Omit<BenchRunOptions, 'inputs'> = { engine, canvas: { width: canvas[0], height: canvas[1] }, maxBatch, maxWaitMs };
     const fileRun = { ...base, source: { decodeThreads, inputArgs: ['-t', String(fileSeconds)] } };
     const files = (tag: string): PipelineInput[] => Array.from({ length: streams }, (_, i) => ({ id: `${tag}${i}`, url: input }));

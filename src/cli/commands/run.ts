@@ -297,7 +297,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       canvas: { width: canvas[0], height: canvas[1] },
       maxBatch: cfg.batch.maxBatch,
       maxWaitMs: cfg.batch.maxWaitMs,
-      source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads },
+      source: { connectTimeoutMs: cfg.source.connectTimeoutMs, stallTimeoutMs: cfg.source.stallTimeoutMs, backoff: cfg.source.backoff, realtime: cfg.source.realtime, decodeThreads: cfg.source.decodeThreads ?? undefined },
       open: clusterName !== null,
     });
   } catch (e) {

@@ -1,5 +1,6 @@
 // Options of a stream source: the documented defaults merged with the caller's, each checked.
 
+import { availableParallelism } from 'node:os';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { IngestError } from './errors.ts';
 import { classifyUrl, unsupportedScheme, type UrlKind } from './ffmpegArgs.ts';
@@ -33,8 +34,8 @@ export interface SourceOptions {
   losslessQueue?: number;
   /** Default: findFfmpeg(). */
   ffmpegPath?: string;
-  /** Decoder threads of this input's ffmpeg (`-threads`); default 2, as Frigate does; 0 lets ffmpeg choose
-   *  (one per core, plus frame-threading latency). Many streams on few cores want 1. */
+  /** Decoder threads of this input's ffmpeg (`-threads`); default autoDecodeThreads(1); 0 lets ffmpeg choose
+   *  (one per core, plus frame-threading latency). */
   decodeThreads?: number;
   /** Extra ffmpeg options placed before -i (e.g. ['-hwaccel', 'auto']). */
   inputArgs?: string[];
@@ -62,7 +63,15 @@ export interface ResolvedSourceOptions {
   endsOnEof: boolean;
 }
 
-export const DEFAULT_DECODE_THREADS = 2;
+/**
+ * Decoder threads per input when none is given: 2 (as Frigate does) while there is a core per 2 of them, 1 once
+ * the streams outnumber half the cores. 4 streams of the demo video on 2 cores: end-to-end/engine 0.95 and
+ * 0.95 with 1 thread each, 0.93 and 0.93 with 2 (bench pipeline --decode-threads, alternating runs): more
+ * decoder threads than cores only add context switches to the inference threads' cores.
+ */
+export function autoDecodeThreads(streams: number, cores = availableParallelism()): number {
+  return Math.min(2, Math.max(1, Math.floor(cores / Math.max(1, streams))));
+}
 export const DEFAULT_PAD_COLOR: [number, number, number] = [124, 116, 104];
 const MAX_CANVAS = 8192;
 
@@ -107,7 +116,7 @@ export function resolveSourceOptions(o: SourceOptions): ResolvedSourceOptions {
   }
   const losslessQueue = o.losslessQueue ?? 2;
   if (!Number.isInteger(losslessQueue) || losslessQueue < 1) bad(id, 'losslessQueue must be an integer >= 1', losslessQueue);
-  const decodeThreads = o.decodeThreads ?? DEFAULT_DECODE_THREADS;
+  const decodeThreads = o.decodeThreads ?? autoDecodeThreads(1);
   if (!Number.isInteger(decodeThreads) || decodeThreads < 0 || decodeThreads > 64) bad(id, 'decodeThreads must be an integer in [0, 64]', decodeThreads);
   const inputArgs = o.inputArgs ?? [];
   if (!Array.isArray(inputArgs) || !inputArgs.every((a) => typeof a === 'string')) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveSourceOptions, type SourceOptions } from '../../../src/pipeline/ingest/sourceOptions.ts';
+import { autoDecodeThreads, resolveSourceOptions, type SourceOptions } from '../../../src/pipeline/ingest/sourceOptions.ts';
 
 const base: SourceOptions = { id: 'cam', url: 'rtsp://h/s', canvasWidth: 128, canvasHeight: 96 };
 
@@ -21,7 +21,7 @@ test('defaults: live sources reconnect forever, files are lossless and fail on t
   assert.equal(file.maxRetries, 0);
   assert.equal(file.endsOnEof, true);
   assert.equal(file.losslessQueue, 2);
-  assert.equal(file.decodeThreads, 2);
+  assert.equal(file.decodeThreads, autoDecodeThreads(1));
 
   const fakeCam = resolveSourceOptions({ ...base, url: '/v/clip.mp4', live: true });
   assert.equal(fakeCam.realtime, true);
@@ -51,4 +51,11 @@ test('bad options fail with RS_ERR_SOURCE_OPTIONS naming the source and the opti
       JSON.stringify(patch),
     );
   }
+});
+
+test('decoder threads by default: 2 while there is a core per 2 of them, then 1', () => {
+  assert.deepEqual([1, 2, 3, 4, 8].map((n) => autoDecodeThreads(n, 2)), [2, 1, 1, 1, 1]);
+  assert.deepEqual([1, 2, 4, 5, 8, 9].map((n) => autoDecodeThreads(n, 8)), [2, 2, 2, 1, 1, 1]);
+  assert.equal(autoDecodeThreads(1, 1), 1);
+  assert.equal(autoDecodeThreads(0, 2), 2);
 });
