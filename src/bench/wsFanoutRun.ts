@@ -12,7 +12,7 @@ import { createMetrics } from '../pipeline/metrics/metrics.ts';
 import { createWsSink } from '../pipeline/sinks/wsSink.ts';
 import type { PipelineEvent, Sink } from '../pipeline/types.ts';
 import { summarize, type LatencySummary } from './quantiles.ts';
-import { runBenchPipeline, type BenchRunOptions, type BenchRunResult } from './runPipeline.ts';
+import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from './runPipeline.ts';
 import { BenchError } from './errors.ts';
 
 export interface WsFanoutRunResult {
@@ -32,6 +32,28 @@ export interface WsFanoutRunResult {
   /** CPU time of the clients' processes while connected (they share the machine with the pipeline). */
   clientsCpuMs: number;
   run: BenchRunResult;
+  /** The samples behind latencyMs and serverWriteMs (to combine runs). */
+  latencySamples: number[];
+  writeSamples: number[];
+}
+
+/** Several runs with clients as one: counts added up, quantiles over all their samples, fps over their time. */
+export function combineWsRuns(runs: readonly WsFanoutRunResult[]): WsFanoutRunResult {
+  const latencySamples = runs.flatMap((r) => r.latencySamples);
+  const writeSamples = runs.flatMap((r) => r.writeSamples);
+  return {
+    clients: runs[0].clients,
+    expected: runs.reduce((n, r) => n + r.expected, 0),
+    delivered: runs.reduce((n, r) => n + r.delivered, 0),
+    dropped: runs.reduce((n, r) => n + r.dropped, 0),
+    latencyMs: summarize(latencySamples),
+    serverWriteMs: summarize(writeSamples),
+    clientProcesses: runs[0].clientProcesses,
+    clientsCpuMs: runs.reduce((n, r) => n + r.clientsCpuMs, 0),
+    run: runs.map((r) => r.run).reduce(combineRuns),
+    latencySamples,
+    writeSamples,
+  };
 }
 
 const key = (streamId: string, frameNumber: number) => `${streamId}\u0000${frameNumber}`;
@@ -88,7 +110,7 @@ export async function runWithWsClients(
     return {
       clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies),
       serverWriteMs: summarize(writeMs), clientProcesses: children.length,
-      clientsCpuMs: reports.reduce((n, r) => n + r.cpuMs, 0), run,
+      clientsCpuMs: reports.reduce((n, r) => n + r.cpuMs, 0), run, latencySamples: latencies, writeSamples: writeMs,
     };
   } finally {
     for (const c of children) c.kill();

@@ -172,7 +172,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       BACKEND,
       { flag: '--min-score S', text: "the engine's score threshold (sets the events' size)", def: "run's default, postprocess.scoreThresh (0.3)" },
       { flag: '--engine-batches N', text: "batches in the engine-only measurement (the file run's own, in turn)", def: "max(2 x workers, the file run's batches)" },
-      { flag: '--rounds N', text: 'engine-only and end-to-end runs alternate N times; each fps is over all its runs', def: '1' },
+      { flag: '--rounds N', text: 'the WebSocket, engine-only and end-to-end runs alternate N times; each fps is over all its runs', def: '1' },
       { flag: '--live-seconds S', text: 'length of the live run; 0 skips it', def: '60' },
       { flag: '--live-streams N', text: 'live streams (looped input at its native rate)', def: 'enough to offer 1.5x the engine fps' },
       { flag: '--ws-clients N', text: 'WebSocket clients in the fan-out run; 0 skips it', def: '500' },

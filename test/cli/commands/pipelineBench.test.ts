@@ -61,13 +61,15 @@ describe('retinastream bench pipeline', () => {
 
     assert.ok(!('skipped' in rep.wsFanout));
     const w = rep.wsFanout as Exclude<PipelineBenchReport['wsFanout'], { skipped: string }>;
-    assert.equal(w.expected, 2 * 12 * clients, 'every event to every client');
+    assert.equal(w.fpsWithRuns.length, 2, 'the run with clients, once per round (--rounds 2)');
+    assert.ok(Math.min(...w.fpsWithRuns) <= w.fpsWith && w.fpsWith <= Math.max(...w.fpsWithRuns), 'fps with clients over both runs');
+    assert.equal(w.expected, 2 * 2 * 12 * clients, 'every event of both runs to every client');
     assert.equal(w.delivered + w.dropped, w.expected);
     assert.equal(w.latencyMs.count, w.delivered);
     assert.equal(w.fpsWithout, t.e2eFps);
     assert.ok(w.clientsCpuMs > 0, "the clients' processes report their CPU time");
     assert.equal(w.clientProcesses, 2, 'the clients spread over two processes');
-    assert.equal(w.serverWriteMs.count, 2 * 12, "the server's write timed once per detections event");
+    assert.equal(w.serverWriteMs.count, 2 * 2 * 12, "the server's write timed once per detections event");
     assert.ok(w.serverWriteMs.max <= w.latencyMs.max, 'the write is part of the delivery');
     assert.deepEqual(rep.kafka, { skipped: '--no-kafka' });
   });
