@@ -30,40 +30,33 @@ function threadId(): number | null {
  */
 export function lowerThisThread(nice: number): boolean {
   const tid = threadId();
-  if (nice <= 0 || tid === null) return false;
-  try {
-    setPriority(tid, nice);
-    return true;
-  } catch {
-    return false;
-  }
+  return tid !== null && lowerThread(tid, nice);
 }
 
 /**
  * Lowers every thread of this process but the main thread (the event loop) to `nice`: the inference workers
  * and the compute pools TensorFlow started from the main thread when it loaded, which run the workers'
- * forward passes. Threads already at `nice` or lower priority are left alone. Returns how many it lowered.
+ * forward passes. Returns how many it lowered.
  */
 export function lowerAllButEventLoop(nice: number): number {
-  if (nice <= 0) return 0;
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
   } catch {
     return 0;
   }
-  let lowered = 0;
-  for (const t of tids) {
-    const tid = Number(t);
-    if (tid === process.pid || (threadNice(tid) ?? nice) >= nice) continue;
-    try {
-      setPriority(tid, nice);
-      lowered++;
-    } catch {
-      // the thread ended meanwhile
-    }
+  return tids.filter((t) => Number(t) !== process.pid && lowerThread(Number(t), nice)).length;
+}
+
+/** Sets a thread's nice value unless it is already there or lower in priority; whether it did. */
+function lowerThread(tid: number, nice: number): boolean {
+  if (nice <= 0 || (threadNice(tid) ?? nice) >= nice) return false;
+  try {
+    setPriority(tid, nice);
+    return true;
+  } catch {
+    return false; // the thread ended meanwhile, or this system has no per-thread priority
   }
-  return lowered;
 }
 
 /** A thread's nice value (Linux: field 19 of /proc/self/task/TID/stat), or null. */
@@ -75,4 +68,3 @@ export function threadNice(tid: number): number | null {
     return null;
   }
 }
-
