@@ -67,8 +67,9 @@ export interface PipelineBenchReport {
         ratio: number;
         /** The sink's write() of one event to every client: the server's own part of the latency. */
         serverWriteMs: LatencySummary;
-        /** Processes the clients ran in (default 1). */
+        /** Processes the clients ran in (default 1), and which clients: C on epoll, or the ws package's. */
         clientProcesses: number;
+        clientsImpl: 'c' | 'node';
         /** CPU time the clients' own processes took during the run (not the pipeline's, but the same cores). */
         clientsCpuMs: number;
         /** Seconds of the run with clients. */
@@ -117,7 +118,7 @@ export function formatPipelineBench(r: PipelineBenchReport): string {
     lines.push(
       `ws fan-out: ${w.clients} clients, delivered ${w.delivered}/${w.expected} (dropped ${w.dropped}); delivery latency p50 ${f1(w.latencyMs.p50)} / p99 ${f1(w.latencyMs.p99)} / max ${f1(w.latencyMs.max)} ms (target p99 < ${T.wsP99Ms} ms: ${check(w.latencyMs.p99 < T.wsP99Ms)}) ` +
         `(the server's write of an event to all clients p50 ${f1(w.serverWriteMs.p50)} / p99 ${f1(w.serverWriteMs.p99)} ms); ` +
-        `fps ${f1(w.fpsWith)} with${w.fpsWithRuns.length > 1 ? ` (runs ${w.fpsWithRuns.map(f1).join('/')})` : ''} vs ${f1(w.fpsWithout)} without: ratio ${f3(w.ratio)} (target >= ${T.wsRatio}: ${check(w.ratio >= T.wsRatio)}); the clients' ${w.clientProcesses} process(es) used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
+        `fps ${f1(w.fpsWith)} with${w.fpsWithRuns.length > 1 ? ` (runs ${w.fpsWithRuns.map(f1).join('/')})` : ''} vs ${f1(w.fpsWithout)} without: ratio ${f3(w.ratio)} (target >= ${T.wsRatio}: ${check(w.ratio >= T.wsRatio)}); the clients' ${w.clientProcesses} process(es) (${w.clientsImpl === 'c' ? 'C' : 'ws package'}) used ${f1(w.clientsCpuMs / 10 / w.seconds)}% of a core`,
     );
   }
   if ('skipped' in r.kafka) lines.push(`kafka: skipped (${r.kafka.skipped})`);

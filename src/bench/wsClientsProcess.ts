@@ -4,10 +4,11 @@
 //   parent -> {report: true}                      child -> {received: n, other: n}
 //   parent -> {close: true}                       child -> {received: [[streamId, frameNumber, epochMs], ...], other: n, cpuMs}
 // cpuMs: CPU time the clients took from the machine after they connected (they share its cores with
-// the pipeline; a leaner hand-written frame reader took only 10-25% less than `ws`, so `ws` it is).
-// Receive times are wall-clock (performance.timeOrigin + performance.now(), sub-millisecond), the same
-// clock the parent stamps writes with.
+// the pipeline; a leaner hand-written frame reader in JS took only 10-25% less than `ws`: the C clients of
+// wsBenchClients.c are the lean ones, these the fallback where no C compiler is).
+// Receive times are CLOCK_MONOTONIC in ms (monotonicMs), the clock the parent stamps writes with.
 import { WebSocket } from 'ws';
+import { monotonicMs } from './wsBenchClients.ts';
 
 const EVENT_ID = /^\{"schemaVersion":1,"type":"detections","streamId":"((?:[^"\\]|\\.)*)","frameNumber":(\d+)/;
 const sockets: WebSocket[] = [];
@@ -21,7 +22,7 @@ function connect(url: string): Promise<void> {
     s.once('message', () => {
       sockets.push(s);
       s.on('message', (data) => {
-        const at = performance.timeOrigin + performance.now();
+        const at = monotonicMs();
         // only the head of the message names the event
         const head = Buffer.isBuffer(data) ? data.toString('utf8', 0, 256) : String(data);
         const m = EVENT_ID.exec(head);

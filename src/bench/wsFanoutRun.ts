@@ -1,19 +1,17 @@
 // The pipeline with the WebSocket sink and N local clients subscribed to everything: how long an event
-// takes from the sink's write() to each client's 'message'. The clients run in a process of their own
-// (wsClientsProcess.ts; or spread over several, as remote clients each parse their own messages: on 2 busy
-// cores two processes did not lower the p99 (53.8 vs 49.8 ms with one), so one is the default). They
-// share the machine's cores with the pipeline, so this is an upper bound on what a remote client sees
-// from the server's side. The server's own part, the sink's write() of one event to
+// takes from the sink's write() to each client's receipt of it. The clients run in a process of their own
+// (wsBenchClients.ts: C clients on one epoll loop, or the `ws` package's; or spread over several, as
+// remote clients each parse their own messages: on 2 busy cores two processes did not lower the p99 (53.8
+// vs 49.8 ms with one), so one is the default). They share the machine's cores with the pipeline, so this
+// is an upper bound on what a remote client sees from the server's side. The server's own part, the sink's write() of one event to
 // every client through the socket writes at the end of the tick, is measured beside it.
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../pipeline/http/server.ts';
 import { createMetrics } from '../pipeline/metrics/metrics.ts';
 import { createWsSink } from '../pipeline/sinks/wsSink.ts';
 import type { PipelineEvent, Sink } from '../pipeline/types.ts';
 import { summarize, type LatencySummary } from './quantiles.ts';
 import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from './runPipeline.ts';
-import { BenchError } from './errors.ts';
+import { monotonicMs, startBenchClients, type BenchClients, type ClientsImpl } from './wsBenchClients.ts';
 
 export interface WsFanoutRunResult {
   clients: number;
@@ -27,8 +25,9 @@ export interface WsFanoutRunResult {
   /** The sink's write() of one event to all clients, through the end of the tick when the corked sockets are
    * written (serializing once, a socket write per client; on loopback the kernel's TCP work is in it too). */
   serverWriteMs: LatencySummary;
-  /** Processes the clients ran in. */
+  /** Processes the clients ran in, and which clients they were. */
   clientProcesses: number;
+  clientsImpl: ClientsImpl;
   /** CPU time of the clients' processes while connected (they share the machine with the pipeline). */
   clientsCpuMs: number;
   run: BenchRunResult;
@@ -49,6 +48,7 @@ export function combineWsRuns(runs: readonly WsFanoutRunResult[]): WsFanoutRunRe
     latencyMs: summarize(latencySamples),
     serverWriteMs: summarize(writeSamples),
     clientProcesses: runs[0].clientProcesses,
+    clientsImpl: runs[0].clientsImpl,
     clientsCpuMs: runs.reduce((n, r) => n + r.clientsCpuMs, 0),
     run: runs.map((r) => r.run).reduce(combineRuns),
     latencySamples,
@@ -62,6 +62,7 @@ export async function runWithWsClients(
   o: Omit<BenchRunOptions, 'sinks'>,
   clients: number,
   processes = 1,
+  impl: { impl: ClientsImpl; binary?: string } = { impl: 'node' },
   settleTimeoutMs = 10_000,
 ): Promise<WsFanoutRunResult> {
   const metrics = createMetrics({ defaultMetrics: false });
@@ -69,21 +70,23 @@ export async function runWithWsClients(
   const ws = createWsSink({ server: http.server, metrics, maxClients: clients + 1 });
   // the clients run in their own processes: decoding their messages must not slow the pipeline they measure
   const shares = splitEvenly(clients, Math.max(1, Math.min(processes, clients)));
-  const children = shares.map(() => forkClients());
+  const children: BenchClients[] = [];
   const writtenAt = new Map<string, number>();
   const writeMs: number[] = [];
   try {
     const url = `ws://127.0.0.1:${http.port}/ws`;
-    await Promise.all(children.map((c, i) => ask<{ connected: number }>(c, { connect: url, clients: shares[i] }, (m) => 'connected' in m)));
+    const started = await Promise.allSettled(shares.map((n) => startBenchClients(url, n, impl)));
+    for (const r of started) if (r.status === 'fulfilled') children.push(r.value);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     const stamped: Sink = {
       name: ws.name,
       write(e: PipelineEvent) {
-        const t0 = performance.now();
-        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), performance.timeOrigin + t0);
+        const t0 = monotonicMs();
+        if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), t0);
         ws.write(e);
         // the sink corks each socket until the end of the tick and then writes them all: a tick callback
         // queued now runs after that, so this times the socket writes (and loopback's TCP work) too
-        if (e.type === 'detections') process.nextTick(() => writeMs.push(performance.now() - t0));
+        if (e.type === 'detections') process.nextTick(() => writeMs.push(monotonicMs() - t0));
       },
       close: async () => undefined,
       stats: () => ws.stats(),
@@ -92,14 +95,12 @@ export async function runWithWsClients(
     const expected = run.events * clients;
     const settleBy = performance.now() + settleTimeoutMs;
     for (;;) {
-      const counts = await Promise.all(children.map((c) => ask<{ received: number }>(c, { report: true }, (m) => typeof m.received === 'number')));
-      const received = counts.reduce((n, c) => n + c.received, 0);
+      const counts = await Promise.all(children.map((c) => c.receivedCount()));
+      const received = counts.reduce((n, c) => n + c, 0);
       if (received + ws.stats().dropped >= expected || performance.now() >= settleBy) break;
       await sleep(50);
     }
-    const reports = await Promise.all(
-      children.map((c) => ask<{ received: Array<[string, number, number]>; cpuMs: number }>(c, { close: true }, (m) => Array.isArray(m.received))),
-    );
+    const reports = await Promise.all(children.map((c) => c.close()));
     const latencies: number[] = [];
     for (const { received } of reports) {
       for (const [streamId, frameNumber, at] of received) {
@@ -109,7 +110,7 @@ export async function runWithWsClients(
     }
     return {
       clients, expected, delivered: latencies.length, dropped: ws.stats().dropped, latencyMs: summarize(latencies),
-      serverWriteMs: summarize(writeMs), clientProcesses: children.length,
+      serverWriteMs: summarize(writeMs), clientProcesses: children.length, clientsImpl: impl.impl,
       clientsCpuMs: reports.reduce((n, r) => n + r.cpuMs, 0), run, latencySamples: latencies, writeSamples: writeMs,
     };
   } finally {
@@ -122,33 +123,6 @@ export async function runWithWsClients(
 /** n split into k shares that differ by at most one. */
 function splitEvenly(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
-}
-
-function forkClients(): ChildProcess {
-  // from TypeScript sources the child needs the tsx loader; from the compiled package it runs as it is
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(ts ? './wsClientsProcess.ts' : './wsClientsProcess.js', import.meta.url);
-  return fork(fileURLToPath(url), [], { execArgv: ts ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-/** Sends `msg` to the clients' process and resolves with its first reply that `is` accepts. */
-function ask<T>(child: ChildProcess, msg: object, is: (m: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (typeof m.error === 'string') return done(new BenchError('RS_ERR_BENCH_WS', `bench pipeline: WebSocket clients could not connect: ${m.error}`));
-      if (is(m)) done(null, m as T);
-    };
-    const onExit = (code: number | null) => done(new BenchError('RS_ERR_BENCH_WS', `bench pipeline: the WebSocket clients' process exited (${code})`));
-    const done = (e: Error | null, v?: T) => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(v!);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send(msg);
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -177,6 +177,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       { flag: '--live-streams N', text: 'live streams (looped input at its native rate)', def: 'enough to offer 1.5x the engine fps' },
       { flag: '--ws-clients N', text: 'WebSocket clients in the fan-out run; 0 skips it', def: '500' },
       { flag: '--ws-client-processes N', text: 'processes the clients are spread over (as remote clients, each parses its own messages)', def: '1' },
+      { flag: '--ws-clients-impl I', text: "the clients: c (src/bench/wsBenchClients.c on one epoll loop, built with $CC or cc, ~1/5 of the CPU of the ws package's) or node (the ws package's)", def: 'auto: c when it builds, else node' },
       { flag: '--kafka H:P', text: 'broker for the Kafka run', def: 'the local test broker when its jars are there' },
       { flag: '--no-kafka', text: 'skip the Kafka run' },
       { flag: '--kafka-events N', text: 'events sent in the Kafka run, for each event size (10 and 100 detections)', def: '20000' },

@@ -22,6 +22,7 @@ import { summarize } from '../../bench/quantiles.ts';
 import { f1, formatPipelineBench, type PipelineBenchReport } from '../../bench/report.ts';
 import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from '../../bench/runPipeline.ts';
 import { combineWsRuns, runWithWsClients, type WsFanoutRunResult } from '../../bench/wsFanoutRun.ts';
+import { CLIENTS_IMPLS, resolveClientsImpl } from '../../bench/wsBenchClients.ts';
 import { loadDefaults, PROJECT_ROOT } from '../../config/runConfig.ts';
 import type { Depth } from '../../model/config.ts';
 import { createEngine } from '../../model/engine.ts';
@@ -33,7 +34,7 @@ import { UsageError } from '../errors.ts';
 
 export const usage =
   'retinastream bench pipeline [--input FILE] [--streams N] [--file-seconds S] [--model DIR | --depth 18|34|50|101 --head-convs N] [--canvas WxH] [--decode-threads N] [--max-batch N] [--max-wait-ms MS] ' +
-  '[--workers N] [--inference-nice N] [--backend B] [--min-score S] [--engine-batches N] [--rounds N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
+  '[--workers N] [--inference-nice N] [--backend B] [--min-score S] [--engine-batches N] [--rounds N] [--live-seconds S] [--live-streams N] [--ws-clients N] [--ws-client-processes N] [--ws-clients-impl auto|c|node] [--kafka BOOTSTRAP | --no-kafka] [--kafka-events N] [--json]';
 
 const DEMO_MODEL = join(PROJECT_ROOT, 'models', 'demo');
 const DEMO_VIDEO = join(PROJECT_ROOT, 'assets', 'demo', 'demo.mp4');
@@ -75,6 +76,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     'live-streams': { type: 'string' },
     'ws-clients': { type: 'string' },
     'ws-client-processes': { type: 'string' },
+    'ws-clients-impl': { type: 'string' },
     rounds: { type: 'string' },
     'inference-nice': { type: 'string' },
     kafka: { type: 'string' },
@@ -106,6 +108,11 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
   const rounds = intFlag('rounds', values.rounds, 1, 1, 100);
   const inferenceNice = intFlag('inference-nice', values['inference-nice'], loadDefaults().inferenceNice, 0, 19);
   const wsClientProcesses = intFlag('ws-client-processes', values['ws-client-processes'], 1, 1, 64);
+  const wsClientsImplFlag = values['ws-clients-impl'] ?? 'auto';
+  if (!(CLIENTS_IMPLS as readonly string[]).includes(wsClientsImplFlag)) throw new UsageError(`--ws-clients-impl: "${wsClientsImplFlag}" is not one of ${CLIENTS_IMPLS.join(', ')}`);
+  // built (or found) before the model loads: a compiler's failure is one line here, not after the first runs
+  const wsClientsImpl = wsClients > 0 ? resolveClientsImpl(wsClientsImplFlag as (typeof CLIENTS_IMPLS)[number]) : { impl: 'node' as const };
+  if (wsClientsImpl.note) log(wsClientsImpl.note);
   const kafkaEvents = intFlag('kafka-events', values['kafka-events'], 20000, 1, 10_000_000);
 
   const model = await resolveBenchModel({ modelDir: values.model, demoDir: DEMO_MODEL, depth, headConvs, canvas: canvasFlag ?? GENERATED_CANVAS });
@@ -159,7 +166,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
     const wsRun = async (round: number) => {
       if (wsClients <= 0) return;
       log(`ws fan-out: the same run with ${wsClients} WebSocket clients${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}`);
-      wsRuns.push(await runWithWsClients({ ...fileRun, inputs: files(`ws${round}-`) }, wsClients, wsClientProcesses));
+      wsRuns.push(await runWithWsClients({ ...fileRun, inputs: files(`ws${round}-`) }, wsClients, wsClientProcesses, wsClientsImpl));
     };
     await wsRun(1);
     const samples = e2eBefore.sampleBatches.length ? e2eBefore.sampleBatches : warm.sampleBatches;
@@ -211,7 +218,7 @@ export async function benchPipelineCommand(argv: string[]): Promise<number> {
       ? {
           clients: ws.clients, latencyMs: ws.latencyMs, delivered: ws.delivered, expected: ws.expected, dropped: ws.dropped,
           fpsWithout: e2e.fps, fpsWith: ws.run.fps, fpsWithRuns: wsRuns.map((r) => r.run.fps), ratio: ws.run.fps / e2e.fps,
-          serverWriteMs: ws.serverWriteMs, clientProcesses: ws.clientProcesses, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
+          serverWriteMs: ws.serverWriteMs, clientProcesses: ws.clientProcesses, clientsImpl: ws.clientsImpl, clientsCpuMs: ws.clientsCpuMs, seconds: ws.run.seconds,
         }
       : { skipped: '--ws-clients 0' };
 
