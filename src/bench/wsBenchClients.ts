@@ -101,6 +101,8 @@ function startC(binary: string, url: string, n: number): Promise<BenchClients> {
     pending = null;
     p?.resolve(line);
   });
+  // a write to clients that died fails with EPIPE; their 'close' above is what reports it
+  child.stdin!.on('error', () => undefined);
   const send = (cmd: string) => child.stdin!.write(`${cmd}\n`);
   const clients: BenchClients = {
     impl: 'c',
@@ -115,6 +117,7 @@ function startC(binary: string, url: string, n: number): Promise<BenchClients> {
       const streams: string[] = [];
       const received: Array<[string, number, number]> = [];
       const done = new Promise<ClientsReport>((resolve, reject) => {
+        if (failed) return reject(failed);
         lines.removeAllListeners('line');
         lines.on('line', (line) => {
           if (line.startsWith('r ')) {
@@ -184,6 +187,8 @@ function ask<T>(child: ChildProcess, msg: object, is: (m: Record<string, unknown
     };
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send(msg);
+    // a send to a process that died is an error of its own (a callback, or an 'error' event that would crash)
+    if (!child.connected) return onExit(child.exitCode);
+    child.send(msg, (e) => e && onExit(child.exitCode));
   });
 }

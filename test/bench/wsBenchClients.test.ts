@@ -125,4 +125,21 @@ for (const name of IMPLS) {
       await closeServer(server);
     }
   });
+
+  test(`${name} clients: a clients' process that died is one error line, not a crash`, async () => {
+    const impl = resolveClientsImpl(name);
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    const url = await listen(server);
+    const sink = createWsSink({ server });
+    try {
+      const clients = await startBenchClients(url, 2, impl);
+      clients.kill();
+      await sleep(200);
+      await assert.rejects(clients.receivedCount(), /bench pipeline: the WebSocket clients' process exited/);
+      await assert.rejects(clients.close(), /the WebSocket clients' process exited/);
+    } finally {
+      await sink.close();
+      await closeServer(server);
+    }
+  });
 }
