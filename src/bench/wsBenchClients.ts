@@ -10,13 +10,15 @@
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { userCacheDir } from '../cacheDir.ts';
 import { BenchError } from './errors.ts';
 
 export type ClientsImpl = 'c' | 'node';
+/** Which clients a run uses: the C clients need their built binary. */
+export type ClientsChoice = { impl: 'c'; binary: string } | { impl: 'node' };
 export const CLIENTS_IMPLS = ['auto', 'c', 'node'] as const;
 
 /** The clients' own record of a run: [streamId, frameNumber, arrival in monotonic ms] per detections event. */
@@ -40,7 +42,7 @@ export interface BenchClients {
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** Which implementation `impl` resolves to here, with the note to log when auto fell back to node. */
-export function resolveClientsImpl(impl: (typeof CLIENTS_IMPLS)[number]): { impl: ClientsImpl; binary?: string; note?: string } {
+export function resolveClientsImpl(impl: (typeof CLIENTS_IMPLS)[number]): ClientsChoice & { note?: string } {
   if (impl === 'node') return { impl };
   const built = buildCClients();
   if ('binary' in built) return { impl: 'c', binary: built.binary };
@@ -49,8 +51,8 @@ export function resolveClientsImpl(impl: (typeof CLIENTS_IMPLS)[number]): { impl
 }
 
 /** Starts `n` clients of `impl` on `url`; resolves once every one has the server's hello. */
-export async function startBenchClients(url: string, n: number, impl: { impl: ClientsImpl; binary?: string }): Promise<BenchClients> {
-  return impl.impl === 'c' ? startC(impl.binary!, url, n) : startNode(url, n);
+export async function startBenchClients(url: string, n: number, choice: ClientsChoice): Promise<BenchClients> {
+  return choice.impl === 'c' ? startC(choice.binary, url, n) : startNode(url, n);
 }
 
 const SOURCE = fileURLToPath(new URL('./wsBenchClients.c', import.meta.url));
@@ -58,8 +60,7 @@ const SOURCE = fileURLToPath(new URL('./wsBenchClients.c', import.meta.url));
 function buildCClients(): { binary: string } | { error: string } {
   if (!existsSync(SOURCE)) return { error: `${SOURCE} is not there` };
   const src = readFileSync(SOURCE);
-  const base = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  const dir = join(base, 'retinastream', 'bin');
+  const dir = join(userCacheDir(), 'bin');
   const binary = join(dir, `ws-bench-clients-${createHash('sha256').update(src).digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return { binary };
   try {

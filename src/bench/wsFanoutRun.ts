@@ -11,7 +11,7 @@ import { createWsSink } from '../pipeline/sinks/wsSink.ts';
 import type { PipelineEvent, Sink } from '../pipeline/types.ts';
 import { summarize, type LatencySummary } from './quantiles.ts';
 import { combineRuns, runBenchPipeline, type BenchRunOptions, type BenchRunResult } from './runPipeline.ts';
-import { monotonicMs, startBenchClients, type BenchClients, type ClientsImpl } from './wsBenchClients.ts';
+import { monotonicMs, startBenchClients, type BenchClients, type ClientsChoice, type ClientsImpl } from './wsBenchClients.ts';
 
 export interface WsFanoutRunResult {
   clients: number;
@@ -62,7 +62,7 @@ export async function runWithWsClients(
   o: Omit<BenchRunOptions, 'sinks'>,
   clients: number,
   processes = 1,
-  impl: { impl: ClientsImpl; binary?: string } = { impl: 'node' },
+  impl: ClientsChoice = { impl: 'node' },
   settleTimeoutMs = 10_000,
 ): Promise<WsFanoutRunResult> {
   const metrics = createMetrics({ defaultMetrics: false });

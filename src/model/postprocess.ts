@@ -35,7 +35,7 @@ interface Candidates {
 }
 
 /** The logit below which no score can pass `scoreThresh` (-Infinity for a threshold of 0). */
-export function logitFloor(scoreThresh: number): number {
+function logitFloor(scoreThresh: number): number {
   if (scoreThresh <= 0) return -Infinity;
   return Math.log(scoreThresh / (1 - scoreThresh)) - 1e-3;
 }

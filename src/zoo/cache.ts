@@ -2,14 +2,13 @@
 // ~/.cache/retinastream/models. One directory per model name (model.json + weights.safetensors + zoo.json);
 // partial downloads in downloads/ (resumed), never mistaken for a model.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { userCacheDir } from '../cacheDir.ts';
 import type { ZooEntry } from './registry.ts';
 
 export function modelsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RETINASTREAM_MODELS_DIR) return env.RETINASTREAM_MODELS_DIR;
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'retinastream', 'models');
+  return join(userCacheDir(env), 'models');
 }
 
 /** zoo.json: where a cached model came from. */
