@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ModelConfig } from '../config.ts';
 import { fpnForward } from '../fpn.ts';
 import { BOX_SUBNET, CLASS_SUBNET, subnetForward, toAnchorRows } from '../head.ts';
-import type { Params } from '../params.ts';
+import { Params } from '../params.ts';
 import { resnetForward } from '../resnet.ts';
 import { DT_BFLOAT16, DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
 import { graphOps, type ConvNodes } from './graphOps.ts';
@@ -85,23 +85,43 @@ export class GraphForward {
 
   /**
    * Builds and loads the graph (a tensorflow backend must be active). A TensorFlow build that cannot load or run
-   * oneDNN's fused op (bf16 on the CPU) gets the separate ops instead: a first run on a small input checks it.
+   * oneDNN's fused op (bf16 on the CPU) gets the separate ops instead: a probe graph of two such convolutions
+   * checks it. The model's own graph is not run on a probe input: each oneDNN convolution keeps its weights in
+   * the layout chosen for the first input it sees, and a probe-sized first input would leave every later
+   * (real-sized) call reordering the weights of the convolutions whose layout differs (~2% of bf16's speed).
    */
   static create(config: ModelConfig, params: Params, opts: GraphOptions = {}): GraphForward {
     if (tf.getBackend() !== 'tensorflow') throw new Error(`graph execution needs the tensorflow backend, not ${tf.getBackend()}`);
     const backend = tf.backend() as unknown as TfSessionBackend;
-    const convNodes = opts.convNodes ?? defaultConvNodes(opts.device ?? 'cpu', opts.precision ?? 'fp32', opts.onednn);
-    const build = (nodes: ConvNodes) => new GraphForward(backend, GraphForward.load(backend, retinanetSavedModel(config, params, { ...opts, convNodes: nodes })), config.numClasses, nodes);
-    if (convNodes !== 'onednn') return build(convNodes);
-    let graph: GraphForward | null = null;
+    let convNodes = opts.convNodes ?? defaultConvNodes(opts.device ?? 'cpu', opts.precision ?? 'fp32', opts.onednn);
+    if (convNodes === 'onednn' && !GraphForward.runsOnednnBf16(backend)) convNodes = 'separate';
+    return new GraphForward(backend, GraphForward.load(backend, retinanetSavedModel(config, params, { ...opts, convNodes })), config.numClasses, convNodes);
+  }
+
+  /** Whether this TensorFlow loads and runs bfloat16 _MklNativeFusedConv2D nodes (with and without the residual add). */
+  private static runsOnednnBf16(backend: TfSessionBackend): boolean {
+    const params = new Params(new Map<string, tf.Tensor>([
+      ['a.weight', tf.ones([3, 3, 3, 8])],
+      ['a.bias', tf.zeros([8])],
+      ['b.weight', tf.ones([1, 1, 8, 8])],
+      ['b.bias', tf.zeros([8])],
+    ]));
+    let id: number | null = null;
     try {
-      graph = build(convNodes);
-      const side = 2 * config.input.sizeDivisible;
-      tf.tidy(() => void graph!.forward(tf.zeros([1, side, side, 3]) as tf.Tensor4D)); // tidy disposes the outputs
-      return graph;
+      const g = new GraphBuilder('/device:CPU:0');
+      const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
+      const o = graphOps(g, params, DT_BFLOAT16, 'onednn');
+      const a = o.conv(g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: DT_BFLOAT16 }, Truncate: { b: false } }), 'a', 1, true);
+      const y = g.node('Cast', 'y', [o.convAddRelu(a, 'b', 1, a)], { SrcT: { type: DT_BFLOAT16 }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
+      id = GraphForward.load(backend, g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, { y }));
+      const probe = id;
+      tf.tidy(() => void backend.runSavedModel(probe, [tf.zeros([1, 8, 8, 3])], [{ name: 'x:0', tfDtype: 'DT_FLOAT' }], ['y:0']));
+      return true;
     } catch {
-      graph?.dispose();
-      return build('separate');
+      return false;
+    } finally {
+      if (id !== null) backend.deleteSavedModel(id);
+      for (const t of params.tensors.values()) t.dispose();
     }
   }
 
