@@ -5,9 +5,6 @@
 // graph optimizer fuses what cuDNN can), which op-by-op execution cannot. Post-processing stays in tfjs
 // (postprocess.ts). The nodes are placed on the backend's device: the CPU, or the GPU for tensorflow-gpu.
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ModelConfig } from '../config.ts';
 import { fpnForward } from '../fpn.ts';
 import { BOX_SUBNET, CLASS_SUBNET, subnetForward, toAnchorRows } from '../head.ts';
@@ -15,12 +12,7 @@ import { Params } from '../params.ts';
 import { resnetForward } from '../resnet.ts';
 import { DT_BFLOAT16, DT_FLOAT, GraphBuilder, type Ref } from './graphDef.ts';
 import { graphOps, type ConvNodes } from './graphOps.ts';
-
-interface TfSessionBackend {
-  loadSavedModelMetaGraph(path: string, tags: string): number;
-  runSavedModel(id: number, inputs: tf.Tensor[], inputInfos: { name: string; tfDtype: string }[], outputNames: string[]): tf.Tensor[];
-  deleteSavedModel(id: number): void;
-}
+import { GraphSession } from './graphSession.ts';
 
 export const LEVELS = 5;
 
@@ -76,8 +68,7 @@ export function retinanetSavedModel(config: ModelConfig, params: Params, opts: G
 
 export class GraphForward {
   private constructor(
-    private readonly backend: TfSessionBackend,
-    private readonly id: number,
+    private readonly session: GraphSession,
     private readonly numClasses: number,
     /** How the loaded graph writes its convolutions (after any fallback). */
     readonly convNodes: ConvNodes,
@@ -91,54 +82,15 @@ export class GraphForward {
    * (real-sized) call reordering the weights of the convolutions whose layout differs (~2% of bf16's speed).
    */
   static create(config: ModelConfig, params: Params, opts: GraphOptions = {}): GraphForward {
-    if (tf.getBackend() !== 'tensorflow') throw new Error(`graph execution needs the tensorflow backend, not ${tf.getBackend()}`);
-    const backend = tf.backend() as unknown as TfSessionBackend;
     let convNodes = opts.convNodes ?? defaultConvNodes(opts.device ?? 'cpu', opts.precision ?? 'fp32', opts.onednn);
-    if (convNodes === 'onednn' && !GraphForward.runsOnednnBf16(backend)) convNodes = 'separate';
-    return new GraphForward(backend, GraphForward.load(backend, retinanetSavedModel(config, params, { ...opts, convNodes })), config.numClasses, convNodes);
-  }
-
-  /** Whether this TensorFlow loads and runs bfloat16 _MklNativeFusedConv2D nodes (with and without the residual add). */
-  private static runsOnednnBf16(backend: TfSessionBackend): boolean {
-    const params = new Params(new Map<string, tf.Tensor>([
-      ['a.weight', tf.ones([3, 3, 3, 8])],
-      ['a.bias', tf.zeros([8])],
-      ['b.weight', tf.ones([1, 1, 8, 8])],
-      ['b.bias', tf.zeros([8])],
-    ]));
-    let id: number | null = null;
-    try {
-      const g = new GraphBuilder('/device:CPU:0');
-      const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
-      const o = graphOps(g, params, DT_BFLOAT16, 'onednn');
-      const a = o.conv(g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: DT_BFLOAT16 }, Truncate: { b: false } }), 'a', 1, true);
-      const y = g.node('Cast', 'y', [o.convAddRelu(a, 'b', 1, a)], { SrcT: { type: DT_BFLOAT16 }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
-      id = GraphForward.load(backend, g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, { y }));
-      const probe = id;
-      tf.tidy(() => void backend.runSavedModel(probe, [tf.zeros([1, 8, 8, 3])], [{ name: 'x:0', tfDtype: 'DT_FLOAT' }], ['y:0']));
-      return true;
-    } catch {
-      return false;
-    } finally {
-      if (id !== null) backend.deleteSavedModel(id);
-      for (const t of params.tensors.values()) t.dispose();
-    }
-  }
-
-  private static load(backend: TfSessionBackend, savedModel: Uint8Array): number {
-    const dir = mkdtempSync(join(tmpdir(), 'rs-graph-'));
-    try {
-      writeFileSync(join(dir, 'saved_model.pb'), savedModel);
-      return backend.loadSavedModelMetaGraph(dir, 'serve');
-    } finally {
-      rmSync(dir, { recursive: true, force: true }); // the session holds the graph; the file is not needed
-    }
+    if (convNodes === 'onednn' && !runsOnednnBf16()) convNodes = 'separate';
+    return new GraphForward(GraphSession.load(retinanetSavedModel(config, params, { ...opts, convNodes })), config.numClasses, convNodes);
   }
 
   /** Per level: class logits [N, H*W*A, K], box deltas [N, H*W*A, 4], and the level's feature size. */
   forward(x: tf.Tensor4D): { cls: tf.Tensor3D[]; box: tf.Tensor3D[]; featureSizes: [number, number][] } {
     const names = Array.from({ length: LEVELS }, (_, l) => [`cls${l}:0`, `box${l}:0`]).flat();
-    const outs = this.backend.runSavedModel(this.id, [x], [{ name: 'x:0', tfDtype: 'DT_FLOAT' }], names) as tf.Tensor4D[];
+    const outs = this.session.run({ 'x:0': x }, names) as tf.Tensor4D[];
     try {
       const cls: tf.Tensor3D[] = [];
       const box: tf.Tensor3D[] = [];
@@ -155,6 +107,33 @@ export class GraphForward {
   }
 
   dispose(): void {
-    this.backend.deleteSavedModel(this.id);
+    this.session.dispose();
+  }
+}
+
+/** Whether this TensorFlow loads and runs bfloat16 _MklNativeFusedConv2D nodes (with and without the residual add). */
+function runsOnednnBf16(): boolean {
+  const params = new Params(new Map<string, tf.Tensor>([
+    ['a.weight', tf.ones([3, 3, 3, 8])],
+    ['a.bias', tf.zeros([8])],
+    ['b.weight', tf.ones([1, 1, 8, 8])],
+    ['b.bias', tf.zeros([8])],
+  ]));
+  let session: GraphSession | null = null;
+  try {
+    const g = new GraphBuilder('/device:CPU:0');
+    const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
+    const o = graphOps(g, params, DT_BFLOAT16, 'onednn');
+    const a = o.conv(g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: DT_BFLOAT16 }, Truncate: { b: false } }), 'a', 1, true);
+    const y = g.node('Cast', 'y', [o.convAddRelu(a, 'b', 1, a)], { SrcT: { type: DT_BFLOAT16 }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
+    session = GraphSession.load(g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, { y }));
+    const s = session;
+    tf.tidy(() => void s.run({ 'x:0': tf.zeros([1, 8, 8, 3]) }, ['y:0']));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    session?.dispose();
+    params.dispose();
   }
 }

@@ -3,6 +3,7 @@
 // torchvision reference.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { nativeSkip } from '../../helpers/nativeBackend.ts';
 import { torchvisionSkip } from '../../helpers/torchvisionReference.ts';
 import { runCli } from '../cliProcess.ts';
 
@@ -23,6 +24,15 @@ describe('retinastream bench model', { skip: torchvisionSkip() }, () => {
     assert.ok(Math.abs(rep.torchvision.images_per_s - harmonic(rep.rounds.map((p) => p.torchvision))) < 1e-9);
     assert.ok(Math.abs(rep.ratio - rep.ours.images_per_s / rep.torchvision.images_per_s) < 1e-9);
     assert.ok(Math.abs(rep.ours.gflops_per_s - 2 * rep.ours.gmacs_per_image * rep.ours.images_per_s) < 1e-6);
+  });
+
+  it('--precision bf16 on the native backend prints the fp32 and bf16 matmul rates beside the model\'s', { skip: nativeSkip(), timeout: 240_000 }, async () => {
+    const r = await runCli(['bench', 'model', '--backend', 'tensorflow', '--precision', 'bf16', '--depth', '50', '--size', '64x96', '--iters', '1', '--workers', '1', '--no-reference', '--json'], { timeoutMs: 230_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(r.stdout.trim()) as { ours: { backend: string; matmul_gflops_per_s: Record<string, number> } };
+    assert.match(rep.ours.backend, /bf16/);
+    assert.deepEqual(Object.keys(rep.ours.matmul_gflops_per_s), ['fp32', 'bf16']);
+    assert.ok(Object.values(rep.ours.matmul_gflops_per_s).every((v) => v > 1), JSON.stringify(rep.ours.matmul_gflops_per_s));
   });
 
   it('rejects a bad --rounds in one line', { timeout: 60_000 }, async () => {
