@@ -10,12 +10,11 @@ import { GraphSession } from '../model/graph/graphSession.ts';
 export async function matmulPeak(precision: GraphPrecision, n = 4096, repeats = 3): Promise<number> {
   const dtype = precision === 'bf16' ? DT_BFLOAT16 : DT_FLOAT;
   const g = new GraphBuilder('/device:CPU:0');
-  const cast = (r: string, from: number, to: number) => (from === to ? r : g.node('Cast', `${r}/cast`, [r], { SrcT: { type: from }, DstT: { type: to }, Truncate: { b: false } }));
   const x = g.placeholder('x', DT_FLOAT, [n, n]);
   const w = new Float32Array(n * n);
   for (let i = 0; i < w.length; i++) w[i] = ((Math.imul(i, 2654435761) >>> 0) / 2 ** 32 - 0.5) / 64;
-  const product = g.node('MatMul', 'matmul', [cast(x, DT_FLOAT, dtype), g.constFloat('w', [n, n], w, dtype)], { T: { type: dtype }, transpose_a: { b: false }, transpose_b: { b: false } });
-  const y = g.node('Identity', 'y', [cast(product, dtype, DT_FLOAT)], { T: { type: DT_FLOAT } });
+  const product = g.node('MatMul', 'matmul', [g.cast(x, DT_FLOAT, dtype), g.constFloat('w', [n, n], w, dtype)], { T: { type: dtype }, transpose_a: { b: false }, transpose_b: { b: false } });
+  const y = g.node('Identity', 'y', [g.cast(product, dtype, DT_FLOAT)], { T: { type: DT_FLOAT } });
   const session = GraphSession.load(g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [n, n] } }, { y }));
   const a = tf.randomNormal([n, n]);
   try {

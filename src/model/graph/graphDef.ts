@@ -90,6 +90,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** x converted from dtype `from` to `to` (a Cast node), or x itself when they are the same. */
+  cast(x: Ref, from: number, to: number, stem = `${x}/cast`): Ref {
+    return from === to ? x : this.node('Cast', stem, [x], { SrcT: { type: from }, DstT: { type: to }, Truncate: { b: false } });
+  }
+
   placeholder(name: string, dtype: number, shape: number[]): Ref {
     return this.node('Placeholder', name, [], { dtype: { type: dtype }, shape: { shape } });
   }

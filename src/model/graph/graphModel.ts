@@ -51,11 +51,8 @@ export function retinanetSavedModel(config: ModelConfig, params: Params, opts: G
   const g = new GraphBuilder(device === 'gpu' ? '/device:GPU:0' : '/device:CPU:0');
   const dtype = precision === 'bf16' ? DT_BFLOAT16 : DT_FLOAT;
   const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
-  const toFloat = (stem: string, r: Ref): Ref =>
-    dtype === DT_FLOAT
-      ? g.node('Identity', stem, [r], { T: { type: DT_FLOAT } })
-      : g.node('Cast', stem, [r], { SrcT: { type: dtype }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
-  const input = dtype === DT_FLOAT ? x : g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: dtype }, Truncate: { b: false } });
+  const toFloat = (stem: string, r: Ref): Ref => (dtype === DT_FLOAT ? g.node('Identity', stem, [r], { T: { type: DT_FLOAT } }) : g.cast(r, dtype, DT_FLOAT, stem));
+  const input = g.cast(x, DT_FLOAT, dtype);
   const o = graphOps(g, params, dtype, opts.convNodes ?? defaultConvNodes(device, precision, opts.onednn));
   const p = fpnForward(o, resnetForward(o, input, config.backbone), config.fpn);
   const outputs: Record<string, Ref> = {};
@@ -124,8 +121,8 @@ function runsOnednnBf16(): boolean {
     const g = new GraphBuilder('/device:CPU:0');
     const x = g.placeholder('x', DT_FLOAT, [-1, -1, -1, 3]);
     const o = graphOps(g, params, DT_BFLOAT16, 'onednn');
-    const a = o.conv(g.node('Cast', 'x/cast', [x], { SrcT: { type: DT_FLOAT }, DstT: { type: DT_BFLOAT16 }, Truncate: { b: false } }), 'a', 1, true);
-    const y = g.node('Cast', 'y', [o.convAddRelu(a, 'b', 1, a)], { SrcT: { type: DT_BFLOAT16 }, DstT: { type: DT_FLOAT }, Truncate: { b: false } });
+    const a = o.conv(g.cast(x, DT_FLOAT, DT_BFLOAT16), 'a', 1, true);
+    const y = g.cast(o.convAddRelu(a, 'b', 1, a), DT_BFLOAT16, DT_FLOAT, 'y');
     session = GraphSession.load(g.savedModel({ x: { node: x, dtype: DT_FLOAT, shape: [-1, -1, -1, 3] } }, { y }));
     const s = session;
     tf.tidy(() => void s.run({ 'x:0': tf.zeros([1, 8, 8, 3]) }, ['y:0']));

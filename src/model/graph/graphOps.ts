@@ -38,7 +38,6 @@ export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT, convNodes
     }
     return ref;
   };
-  const cast = (x: Ref, from: number, to: number): Ref => (from === to ? x : g.node('Cast', `${x}/cast`, [x], { SrcT: { type: from }, DstT: { type: to }, Truncate: { b: false } }));
   const shapeOf = (x: Ref, t = T): Ref => g.node('Shape', `${x}/shape`, [x], { T: t, out_type: { type: DT_INT32 } });
   /** v[begin:end] of an int32 vector. */
   const slice = (v: Ref, begin: number, end: number, stem: string): Ref =>
@@ -95,7 +94,7 @@ export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT, convNodes
     upsampleTo: (x, like) => g.node('ResizeNearestNeighbor', 'upsample', [x, slice(shapeOf(like), 1, 3, `${like}/hw`)], { T, align_corners: { b: false }, half_pixel_centers: { b: false } }),
     groupNorm(x, param, groups) {
       const channels = p.get(`${param}.weight`).shape[0];
-      x = cast(x, dtype, DT_FLOAT);
+      x = g.cast(x, dtype, DT_FLOAT);
       const shape = shapeOf(x, F32);
       const nhw = slice(shape, 0, 3, `${param}/nhw`);
       const gShape = g.node('ConcatV2', `${param}/gshape`, [nhw, g.constInt('c', [groups, channels / groups]), g.constInt('axis', [0], [])], { T: { type: DT_INT32 }, N: { i: 2 }, Tidx: { type: DT_INT32 } });
@@ -108,7 +107,7 @@ export function graphOps(g: GraphBuilder, p: Params, dtype = DT_FLOAT, convNodes
       const std = g.node('Sqrt', `${param}/std`, [g.node('AddV2', `${param}/var_eps`, [variance, eps], { T: F32 })], { T: F32 });
       const normed = g.node('Reshape', `${param}/normed`, [g.node('RealDiv', `${param}/div`, [centered, std], { T: F32 }), shape], { T: F32, Tshape: { type: DT_INT32 } });
       const scaled = g.node('Mul', `${param}/gamma`, [normed, weight(`${param}.weight`, DT_FLOAT)], { T: F32 });
-      return cast(g.node('AddV2', `${param}/beta`, [scaled, weight(`${param}.bias`, DT_FLOAT)], { T: F32 }), DT_FLOAT, dtype);
+      return g.cast(g.node('AddV2', `${param}/beta`, [scaled, weight(`${param}.bias`, DT_FLOAT)], { T: F32 }), DT_FLOAT, dtype);
     },
     has: (name) => p.has(name),
     scope: (f) => f(),
