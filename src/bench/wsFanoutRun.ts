@@ -85,7 +85,8 @@ export async function runWithWsClients(
         if (e.type === 'detections') writtenAt.set(key(e.streamId, e.frameNumber), t0);
         ws.write(e);
         // the sink corks each socket until the end of the tick and then writes them all: a tick callback
-        // queued now runs after that, so this times the socket writes (and loopback's TCP work) too
+        // queued now runs after that, so this times the socket writes (and loopback's TCP work) too, and those
+        // of the events written after it in the same tick (a batch's events are written together)
         if (e.type === 'detections') process.nextTick(() => writeMs.push(monotonicMs() - t0));
       },
       close: async () => undefined,
