@@ -1,6 +1,7 @@
 // Runs a model over a COCO dataset's images and returns its detections as COCO results, for evaluation.
 import { join } from 'node:path';
 import { readRgbImage } from '../io/image.ts';
+import type { ModelConfig } from '../model/config.ts';
 import { createDetector } from '../model/detector.ts';
 import type { CocoDataset } from './cocoDataset.ts';
 import type { CocoResult } from './cocoResults.ts';
@@ -17,13 +18,15 @@ export interface DetectDatasetOptions {
   /** Images per detect() call (default 1). */
   batch?: number;
   backend?: string;
+  /** Overrides of the model's post-processing (e.g. a lower scoreThresh). */
+  postprocess?: Partial<ModelConfig['postprocess']>;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number, total: number) => void;
 }
 
 export async function detectDataset(gt: CocoDataset, modelDir: string, imagesDir: string, opts: DetectDatasetOptions = {}): Promise<CocoResult[]> {
   const batch = opts.batch ?? 1;
-  const detector = await createDetector({ model: modelDir, backend: opts.backend });
+  const detector = await createDetector({ model: modelDir, backend: opts.backend, postprocess: opts.postprocess });
   const toCat = categoryMapper(detector.config.numClasses, gt);
   const results: CocoResult[] = [];
   try {
