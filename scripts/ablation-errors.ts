@@ -9,10 +9,10 @@
 //   node --import tsx scripts/ablation-errors.ts [--out .cache/ablation-sparse] [--val 200]
 //        [--val-annotations F] [--val-images D]
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CocoDataset } from '../src/eval/cocoDataset.ts';
+import { boxIou } from '../src/eval/boxIou.ts';
+import { firstImages, loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { detectDataset } from '../src/eval/detectDataset.ts';
 
 const { values } = parseArgs({
@@ -23,24 +23,15 @@ const { values } = parseArgs({
     'val-images': { type: 'string', default: '.cache/ablation-data/val/images' },
   },
 });
-const all = JSON.parse(await readFile(values['val-annotations']!, 'utf8')) as CocoDataset;
-const images = all.images.slice(0, Number(values.val));
-const ids = new Set(images.map((i) => i.id));
-const gt: CocoDataset = { ...all, images, annotations: all.annotations.filter((a) => ids.has(a.image_id)) };
+const gt = firstImages(loadCocoDataset(values['val-annotations']!), Number(values.val));
 const objects = new Map<number, typeof gt.annotations>();
 for (const a of gt.annotations) objects.set(a.image_id, [...(objects.get(a.image_id) ?? []), a]);
 
-type Box = [number, number, number, number];
-const iou = (a: Box, b: Box): number => {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  const inter = Math.max(0, w) * Math.max(0, h);
-  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
-};
 const BANDS = [0.3, 0.1, 0.05] as const;
 const KINDS = ['tp', 'wrong-class', 'bad-box', 'background'] as const;
 
-console.log(`${gt.annotations.length} objects on ${images.length} held-out images; detections by score band: ${KINDS.join(' / ')}`);
+const overlap = new Float64Array(1);
+console.log(`${gt.annotations.length} objects on ${gt.images.length} held-out images; detections by score band: ${KINDS.join(' / ')}`);
 console.log(`run                    ${BANDS.map((b, i) => (i === 0 ? `>= ${b}` : `${b}-${BANDS[i - 1]}`).padEnd(26)).join('')}`);
 for (const name of readdirSync(values.out!).sort()) {
   const model = join(values.out!, name, 'model');
@@ -50,7 +41,8 @@ for (const name of readdirSync(values.out!).sort()) {
     let any = 0;
     let same = 0;
     for (const a of objects.get(d.image_id) ?? []) {
-      const o = iou(d.bbox as Box, a.bbox as Box);
+      boxIou(d.bbox, 1, a.bbox, 1, [0], overlap);
+      const o = overlap[0];
       any = Math.max(any, o);
       if (a.category_id === d.category_id) same = Math.max(same, o);
     }

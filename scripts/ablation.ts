@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeBackend, selectBackend } from '../src/backend/select.ts';
 import { registerWasmGradients } from '../src/backend/wasmGradients.ts';
-import { loadCocoDataset } from '../src/eval/cocoDataset.ts';
+import { firstImages, loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { evaluateDetections } from '../src/eval/cocoEval.ts';
 import { detectDataset } from '../src/eval/detectDataset.ts';
 import { saveModelDir } from '../src/model/modelDir.ts';
@@ -83,9 +83,7 @@ if (!Number.isInteger(iters) || iters < 1) {
   console.error(`ablation: --iters ${values.iters} is not a positive integer`);
   process.exit(2);
 }
-const gtAll = loadCocoDataset(values['val-annotations']!);
-const keep = new Set(gtAll.images.slice(0, nVal).map((im) => im.id));
-const gt = { ...gtAll, images: gtAll.images.filter((im) => keep.has(im.id)), annotations: gtAll.annotations.filter((a) => keep.has(a.image_id)) };
+const gt = firstImages(loadCocoDataset(values['val-annotations']!), nVal);
 
 interface LogRecord {
   iteration: number;

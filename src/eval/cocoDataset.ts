@@ -48,6 +48,13 @@ export interface CocoDatasetOptions {
 
 const DEFAULTS: Required<CocoDatasetOptions> = { bboxTolerance: 1 };
 
+/** The dataset restricted to its first `n` images (in file order) and their annotations. */
+export function firstImages(gt: CocoDataset, n: number): CocoDataset {
+  const images = gt.images.slice(0, n);
+  const keep = new Set(images.map((im) => im.id));
+  return { ...gt, images, annotations: gt.annotations.filter((a) => keep.has(a.image_id)) };
+}
+
 /** Reads and validates a COCO annotation JSON file. */
 export function loadCocoDataset(path: string, opts: CocoDatasetOptions = {}): CocoDataset {
   let text: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCocoDataset, parseCocoDataset } from '../../src/eval/cocoDataset.ts';
+import { firstImages, loadCocoDataset, parseCocoDataset } from '../../src/eval/cocoDataset.ts';
 
 function base() {
   return {
@@ -107,4 +107,14 @@ test('loadCocoDataset names the file when it is missing or not JSON', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('firstImages keeps the first n images in file order and only their annotations', () => {
+  const ds = parseCocoDataset(base(), 'val.json');
+  const one = firstImages(ds, 1);
+  assert.deepEqual(one.images.map((im) => im.id), [1]);
+  assert.deepEqual(one.annotations.map((a) => a.id), [10]);
+  assert.deepEqual(one.categories, ds.categories);
+  assert.equal(firstImages(ds, 5).annotations.length, 2);
+  assert.equal(firstImages(ds, 0).annotations.length, 0);
 });
