@@ -6,7 +6,10 @@
 //          with alpha 0.25 (the paper's focal loss).
 // gamma:   the gamma sweep 0, 0.5, 1, 2, 5 with the paper's alpha for each (0.75, 0.5, 0.25, 0.25, 0.25).
 // table1a: alpha-balanced CE with the prior init (pi = 0.01 for the classifier bias) vs without it (pi = 0.5,
-//          a zero bias: every anchor starts at p = 0.5).
+//          a zero bias: every anchor starts at p = 0.5), each also under the paper's optimizer (no gradient
+//          clipping; Detectron's warmup, which starts at a third of the learning rate) instead of the config's
+//          (clipGradNorm 10; warmup from 1/1000 of it): the config's safeguards are what the paper did not have.
+//          A run whose loss becomes NaN or infinite is reported as diverged, at its iteration.
 // Every run starts from the same init (the config's seed) and sees the same batches. Each run lives in
 // <out>/<name>/: a checkpoint while it trains (rerunning the command resumes it), then its model, training
 // log and result.json; finished runs are not run again, so the command is resumable as a whole.
@@ -24,7 +27,7 @@ import { firstImages, loadCocoDataset } from '../src/eval/cocoDataset.ts';
 import { evaluateDetections } from '../src/eval/cocoEval.ts';
 import { detectDataset } from '../src/eval/detectDataset.ts';
 import { saveModelDir } from '../src/model/modelDir.ts';
-import { loadTrainConfig, resolveTrainerOptions, Trainer, registerFastWasmConvBackprop } from '../src/train/trainer/index.ts';
+import { loadTrainConfig, resolveTrainerOptions, Trainer, TrainerError, registerFastWasmConvBackprop } from '../src/train/trainer/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,14 +47,21 @@ interface Run {
   gamma: number;
   alpha: number;
   priorProb: number;
+  /** The optimizer's safeguards when they differ from the config's: a gradient-norm clip (null: none), and the
+   * warmup's starting fraction of the learning rate. */
+  clipGradNorm?: number | null;
+  warmupFactor?: number;
 }
-const run = (gamma: number, alpha: number, priorProb = 0.01): Run => ({ gamma, alpha, priorProb });
+const run = (gamma: number, alpha: number, priorProb = 0.01, optim: Pick<Run, 'clipGradNorm' | 'warmupFactor'> = {}): Run =>
+  ({ gamma, alpha, priorProb, ...optim });
+/** Detectron's RetinaNet schedule, as the paper trained: no gradient clipping, warmup from a third of the lr. */
+const PAPER_OPTIM = { clipGradNorm: null, warmupFactor: 1 / 3 };
 const RUNS: Record<string, Run[]> = {
   table1b: [run(0, 0.75), run(2, 0.25)],
   gamma: [run(0, 0.75), run(0.5, 0.5), run(1, 0.25), run(2, 0.25), run(5, 0.25)],
-  table1a: [run(0, 0.75), run(0, 0.75, 0.5)],
+  table1a: [run(0, 0.75), run(0, 0.75, 0.5), run(0, 0.75, 0.5, PAPER_OPTIM), run(0, 0.75, 0.01, PAPER_OPTIM)],
 };
-RUNS.all = [...RUNS.gamma, run(0, 0.75, 0.5)];
+RUNS.all = [...RUNS.gamma, ...RUNS.table1a.slice(1)];
 // Paper Table 1b (R-50, 600 px, COCO minival), AP by (gamma, alpha): ../shared/REFERENCE.md.
 const PAPER_AP: Record<string, number> = { '0/0.75': 31.1, '0.5/0.5': 32.9, '1/0.25': 33.7, '2/0.25': 34.0, '5/0.25': 32.2 };
 
@@ -98,9 +108,14 @@ interface RunResult {
   alpha: number;
   priorProb: number;
   iterations: number;
-  AP: number;
-  AP50: number;
-  AP75: number;
+  /** null for a run that diverged. */
+  AP: number | null;
+  AP50: number | null;
+  AP75: number | null;
+  /** The iteration whose loss was NaN or infinite, for a run that diverged. */
+  divergedAt?: number;
+  clipGradNorm?: number | null;
+  warmupFactor?: number;
   /** Mean over logged steps, per image: positive anchors, negative anchors, negatives per positive. */
   fgPerImage: number;
   bgPerImage: number;
@@ -125,7 +140,16 @@ async function readLog(path: string): Promise<LogRecord[]> {
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-const runName = (r: Run): string => `gamma${r.gamma}-alpha${r.alpha}` + (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`);
+const runName = (r: Run): string =>
+  `gamma${r.gamma}-alpha${r.alpha}` +
+  (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`) +
+  (r.clipGradNorm === undefined ? '' : r.clipGradNorm === null ? '-noclip' : `-clip${r.clipGradNorm}`) +
+  (r.warmupFactor === undefined ? '' : `-warmup${Number(r.warmupFactor.toFixed(2))}`);
+/** The optimizer overrides of a run, as trainer options. */
+const optimOverrides = (r: Run): Pick<Run, 'clipGradNorm' | 'warmupFactor'> => ({
+  ...(r.clipGradNorm !== undefined && { clipGradNorm: r.clipGradNorm }),
+  ...(r.warmupFactor !== undefined && { warmupFactor: r.warmupFactor }),
+});
 /** Where a run keeps its checkpoint, log, model and result.json. */
 const runDir = (name: string): string => join(values.out!, name);
 
@@ -143,7 +167,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const model = { ...base.options.model, head: { ...base.options.model.head, priorProb: r.priorProb } };
   const checkpointInterval = Math.max(50, Math.round(iters / 40));
   const trainer = new Trainer({
-    ...base.options, model, iterations: iters, gamma: r.gamma, alpha: r.alpha,
+    ...base.options, ...optimOverrides(r), model, iterations: iters, gamma: r.gamma, alpha: r.alpha,
     checkpointDir, checkpointInterval, logPath: join(dir, 'log.jsonl'), logInterval: 10,
   });
   const resume = existsSync(join(checkpointDir, 'trainer-state.json'));
@@ -155,23 +179,36 @@ async function trainAndScore(r: Run): Promise<RunResult> {
     return { wallSec: before.wallSec + (Date.now() - t0) / 1000, cpuSec: before.cpuSec + (cpu.user + cpu.system) / 1e6 };
   };
   // Save the time spent so far at every checkpoint, so an interrupted run still reports its whole time.
-  const trained = await trainer.run({
-    resume,
-    onStep: (it) => {
-      if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(spent()));
-    },
-  });
+  let lastStep = 0;
+  const trained = await trainer
+    .run({
+      resume,
+      onStep: (it) => {
+        lastStep = it;
+        if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(spent()));
+      },
+    })
+    .catch((e: unknown) => {
+      // A diverged run is a result (Table 1a's point), not a failure of the ablation.
+      if (e instanceof TrainerError && e.code === 'RS_ERR_TRAIN_DIVERGED') return undefined;
+      throw e;
+    });
   const { wallSec: trainSec, cpuSec: trainCpuSec } = spent();
   await writeFile(timePath, JSON.stringify({ wallSec: trainSec, cpuSec: trainCpuSec }));
-  const modelDir = join(dir, 'model');
-  await saveModelDir(modelDir, trained.config, trained.weights);
-  const m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
+  let m: { AP: number; AP50: number; AP75: number } | undefined;
+  if (trained) {
+    const modelDir = join(dir, 'model');
+    await saveModelDir(modelDir, trained.config, trained.weights);
+    m = evaluateDetections(gt, await detectDataset(gt, modelDir, values['val-images']!));
+  }
   const log = await readLog(join(dir, 'log.jsonl'));
   const tenth = Math.max(1, Math.floor(log.length / 10));
   const batch = resolved.batchSize;
   const result: RunResult = {
-    name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, iterations: trained.iterations,
-    AP: m.AP, AP50: m.AP50, AP75: m.AP75,
+    name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, ...optimOverrides(r),
+    iterations: trained ? trained.iterations : lastStep,
+    AP: m?.AP ?? null, AP50: m?.AP50 ?? null, AP75: m?.AP75 ?? null,
+    ...(!trained && { divergedAt: lastStep + 1 }),
     fgPerImage: mean(log.map((l) => l.numFg / batch)),
     bgPerImage: mean(log.map((l) => l.numBg / batch)),
     negPerPos: mean(log.filter((l) => l.numFg > 0).map((l) => l.numBg / l.numFg)),
@@ -180,7 +217,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
     trainSec, trainCpuSec, backend: describeBackend(choice),
   };
   await writeFile(resultPath, JSON.stringify(result, null, 2) + '\n');
-  console.error(`${name}: AP ${(100 * m.AP).toFixed(1)}`);
+  console.error(m ? `${name}: AP ${(100 * m.AP).toFixed(1)}` : `${name}: diverged at iteration ${lastStep + 1}`);
   return result;
 }
 
@@ -202,16 +239,25 @@ async function finalPhaseLoss(r: RunResult): Promise<[number, number]> {
   return [mean(phase.slice(0, half).map((l) => l.loss)), mean(phase.slice(half).map((l) => l.loss))];
 }
 
-const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
+const pct = (x: number | null): string => (x === null ? '-' : (100 * x).toFixed(1)).padStart(5);
+const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+/** The optimizer's safeguards of a run: the config's, or the overrides. */
+const optimLabel = (r: RunResult): string =>
+  r.clipGradNorm === undefined && r.warmupFactor === undefined
+    ? 'config'
+    : `clip ${r.clipGradNorm === undefined ? resolved.clipGradNorm : r.clipGradNorm ?? 'none'}, warmup ${Number((r.warmupFactor ?? resolved.warmupFactor).toFixed(3))}`;
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
-console.log('gamma  alpha  prior     AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
+console.log(`optimizer "config": clipGradNorm ${resolved.clipGradNorm}, warmup ${resolved.warmupIters} iterations from ${resolved.warmupFactor} of the lr`);
+console.log('gamma  alpha  prior  optimizer               AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
 for (const r of results) {
   const phase = await finalPhaseLoss(r);
-  const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`] : undefined;
+  // The paper's Table 1a: alpha-balanced CE without the prior init diverges.
+  const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`]?.toFixed(1) : 'diverges';
+  const ap = r.divergedAt === undefined ? `${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}` : `diverged at ${r.divergedAt}`.padStart(17);
   console.log(
-    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}  ` +
-      `${(paper === undefined ? '-' : paper.toFixed(1)).padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
-      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${r.lossLastTenth.toFixed(3)} / ${r.lossTenthBefore.toFixed(3)}       ` +
-      `${phase[0].toFixed(3)} / ${phase[1].toFixed(3)}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
+    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(21)} ${ap}  ` +
+      `${(paper ?? '-').padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
+      `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${num(r.lossLastTenth)} / ${num(r.lossTenthBefore)}       ` +
+      `${num(phase[0])} / ${num(phase[1])}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
   );
 }
