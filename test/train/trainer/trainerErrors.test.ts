@@ -35,3 +35,21 @@ test('bad option values throw TrainerError naming the option', () => {
   assert.throws(() => new Trainer({ ...base, iterations: 1.5 }), /option iterations: 1.5 is not a positive integer/);
   assert.throws(() => new Trainer({ ...base, normalizer: 'mean' as 'ema' }), /option normalizer: "mean"/);
 });
+
+test('a loss that becomes NaN or infinite stops the run with RS_ERR_TRAIN_DIVERGED at its iteration', async () => {
+  // No clip and no warmup at an absurd learning rate: the first step blows the weights up.
+  const t = new Trainer({
+    model: tinyModel(), annotations: data.annotations, images: data.images, batchSize: 2, iterations: 6,
+    lr: 1e30, warmupIters: 0, clipGradNorm: null,
+  });
+  const steps: number[] = [];
+  await assert.rejects(t.run({ progress: null, onStep: (it) => steps.push(it) }), (e: unknown) => {
+    assert.ok(e instanceof TrainerError && e.code === 'RS_ERR_TRAIN_DIVERGED', String(e));
+    const m = /^iteration (\d+): loss is (NaN|-?Infinity) \(lower lr or set clipGradNorm\)$/.exec(e.message);
+    assert.ok(m, e.message);
+    // The failing iteration is the one after the last that completed.
+    assert.equal(Number(m[1]), steps.length + 1);
+    assert.ok(steps.length >= 1, 'the first step runs at finite weights');
+    return true;
+  });
+});
