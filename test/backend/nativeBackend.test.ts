@@ -156,20 +156,20 @@ describe('native backend', { skip: nativeSkip() }, () => {
     assert.ok(worker.worst < worker.took / 4, `worker: worst event-loop gap ${worker.worst.toFixed(0)} ms during a ${worker.took.toFixed(0)} ms forward pass`);
   });
 
-  it('conv gradients with explicit (PyTorch) padding equal the cpu backend, strides 1 and 2, kernels 1 and 3', () => {
+  it('conv gradients with explicit (PyTorch) padding equal the cpu backend, strides 1 and 2, kernels 1, 3 and 7, odd and even sizes', () => {
     const { json } = runSnippet(`
       const tf = await import('@tensorflow/tfjs-core');
       await import('@tensorflow/tfjs-backend-cpu');
       const { selectBackend } = await import('./src/backend/select.ts');
       const { symmetricPad } = await import('./src/model/layers.ts');
       await selectBackend('tensorflow');
-      const cases = [[3, 1], [3, 2], [1, 1], [1, 2], [7, 2]];
+      const cases = [[3, 1, 13, 10], [3, 2, 13, 10], [3, 2, 12, 11], [1, 1, 13, 10], [1, 2, 12, 10], [7, 2, 13, 10], [7, 2, 12, 12]];
       const seeded = (shape, seed) => { let s = seed; return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5)); };
       async function grads(backend) {
         await tf.setBackend(backend);
         const out = [];
-        for (const [k, s] of cases) {
-          const x = tf.tensor(seeded([2, 13, 10, 5], k * 10 + s), [2, 13, 10, 5]);
+        for (const [k, s, h, wd] of cases) {
+          const x = tf.tensor(seeded([2, h, wd, 5], k * 10 + s + h), [2, h, wd, 5]);
           const w = tf.tensor(seeded([k, k, 5, 6], k + s), [k, k, 5, 6]);
           const b = tf.tensor(seeded([6], 9), [6]);
           const f = (x, w) => { const y = tf.fused.conv2d({ x, filter: w, strides: s, pad: symmetricPad((k - 1) >> 1), bias: b, activation: 'relu' }); return tf.sum(tf.mul(y, tf.tensor(seeded(y.shape, 99), y.shape))); };
