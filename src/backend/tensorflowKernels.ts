@@ -8,6 +8,9 @@
 //    46 ms vs 17). So explicit padding becomes "SAME" where the two agree (stride 1, (k-1)/2 on every side),
 //    and otherwise the input is padded (filter gradient) or the gradient cropped (input gradient) around a
 //    "VALID" op: the same sums, in oneDNN's order.
+//  * Step with alpha 0 (the ReLU gradient's mask: 1 where x > 0, else 0, NaN stays NaN): tfjs-node builds it
+//    from six ops, two of them tensors of ones and of alpha made in full; four TensorFlow ops give the same
+//    values 3-4x faster (10.4 ms -> 2.4-3.4 ms on 4x120x160x32). Other alphas keep tfjs-node's kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
@@ -19,11 +22,16 @@ interface TfBinding {
   TF_ATTR_BOOL: number;
   TF_ATTR_TYPE: number;
   TF_FLOAT: number;
+  TF_INT32: number;
+  TF_BOOL: number;
 }
 interface TfBackend {
-  binding: TfBinding & { TF_INT32: number };
+  binding: TfBinding;
   executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: TensorInfo[]): TensorInfo;
 }
+
+/** The type attribute `name` = `dtype`. */
+const typeAttr = (b: TfBinding, name: string, dtype: number) => ({ name, type: b.TF_ATTR_TYPE, value: dtype });
 
 type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 type Padding = 'VALID' | 'SAME';
@@ -46,7 +54,7 @@ function backpropPadding(info: ConvInfo): { padding: Padding; pads: [number, num
 /** The attributes TensorFlow's Conv2D* ops share. */
 function convAttrs(b: TfBinding, info: ConvInfo, padding: Padding) {
   return [
-    { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+    typeAttr(b, 'T', b.TF_FLOAT),
     { name: 'strides', type: b.TF_ATTR_INT, value: [1, info.strideHeight, info.strideWidth, 1] },
     { name: 'padding', type: b.TF_ATTR_STRING, value: padding },
     { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
@@ -102,8 +110,8 @@ function padSpatial(b: TfBackend, x: TensorInfo, [top, bottom, left, right]: num
   const paddings = tf.tensor2d([[0, 0], [top, bottom], [left, right], [0, 0]], [4, 2], 'int32');
   try {
     const attrs = [
-      { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
-      { name: 'Tpaddings', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_INT32 },
+      typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
+      typeAttr(b.binding, 'Tpaddings', b.binding.TF_INT32),
     ];
     return b.executeSingleOutput('Pad', attrs, [x, paddings]);
   } finally {
@@ -116,10 +124,35 @@ function cropSpatial(b: TfBackend, dx: TensorInfo, [top, , left]: number[], shap
   const begin = keep(tf.tensor1d([0, top, left, 0], 'int32'));
   const size = keep(tf.tensor1d(shape, 'int32'));
   const attrs = [
-    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
-    { name: 'Index', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_INT32 },
+    typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
+    typeAttr(b.binding, 'Index', b.binding.TF_INT32),
   ];
   return b.executeSingleOutput('Slice', attrs, [dx, begin, size]);
+}
+
+/**
+ * Step on float32 with alpha 0: Select(IsNan(x), x, Cast(Greater(x, 0))). Other cases go to `fallback`
+ * (tfjs-node's kernel).
+ */
+function stepKernel(fallback: KernelConfig['kernelFunc']) {
+  return (args: KernelArgs): TensorInfo => {
+    const { x } = args.inputs;
+    if ((args.attrs as { alpha?: number }).alpha !== 0 || x.dtype !== 'float32') return fallback(args as Parameters<KernelConfig['kernelFunc']>[0]) as TensorInfo;
+    const b = args.backend as TfBackend;
+    const f32 = typeAttr(b.binding, 'T', b.binding.TF_FLOAT);
+    const made: TensorInfo[] = [];
+    const keep = (t: TensorInfo): TensorInfo => (made.push(t), t);
+    try {
+      const zero = keep(tf.scalar(0, 'float32'));
+      const nan = keep(b.executeSingleOutput('IsNan', [f32], [x]));
+      const positive = keep(b.executeSingleOutput('Greater', [f32], [x, zero]));
+      const cast = [typeAttr(b.binding, 'SrcT', b.binding.TF_BOOL), typeAttr(b.binding, 'DstT', b.binding.TF_FLOAT), { name: 'Truncate', type: b.binding.TF_ATTR_BOOL, value: false }];
+      const mask = keep(b.executeSingleOutput('Cast', cast, [positive]));
+      return b.executeSingleOutput('Select', [f32], [nan, x, mask]);
+    } finally {
+      for (const t of made) (t as tf.Tensor).dispose();
+    }
+  };
 }
 
 const KERNELS: KernelConfig[] = [
@@ -127,9 +160,15 @@ const KERNELS: KernelConfig[] = [
   { kernelName: 'Conv2DBackpropFilter', backendName: 'tensorflow', kernelFunc: conv2DBackprop('Filter') as unknown as KernelConfig['kernelFunc'] },
 ];
 
+/** tfjs-node's Step kernel, kept for the cases ours hands back. */
+let tfjsNodeStep: KernelConfig['kernelFunc'] | undefined;
+
 /** Replaces tfjs-node's kernels above with ours (idempotent). */
 export function registerTensorflowKernels(): void {
-  for (const k of KERNELS) {
+  const step = tf.getKernel('Step', 'tensorflow');
+  if (step && !tfjsNodeStep) tfjsNodeStep = step.kernelFunc;
+  const kernels = tfjsNodeStep ? [...KERNELS, { kernelName: 'Step', backendName: 'tensorflow', kernelFunc: stepKernel(tfjsNodeStep) as unknown as KernelConfig['kernelFunc'] }] : KERNELS;
+  for (const k of kernels) {
     if (tf.getKernel(k.kernelName, 'tensorflow') != null) tf.unregisterKernel(k.kernelName, 'tensorflow');
     tf.registerKernel(k);
   }

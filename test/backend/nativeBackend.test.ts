@@ -156,6 +156,28 @@ describe('native backend', { skip: nativeSkip() }, () => {
     assert.ok(worker.worst < worker.took / 4, `worker: worst event-loop gap ${worker.worst.toFixed(0)} ms during a ${worker.took.toFixed(0)} ms forward pass`);
   });
 
+  it('Step (the ReLU gradient mask) equals the cpu backend: NaN, infinities, signed zeros, alpha 0 and not', () => {
+    const { json } = runSnippet(`
+      const tf = await import('@tensorflow/tfjs-core');
+      await import('@tensorflow/tfjs-backend-cpu');
+      const { selectBackend } = await import('./src/backend/select.ts');
+      await selectBackend('tensorflow');
+      const values = [NaN, -Infinity, -2.5, -1e-30, -0, 0, 1e-30, 3, Infinity];
+      async function steps(backend) {
+        await tf.setBackend(backend);
+        const f = tf.tensor(values, [3, 3]);
+        return [Array.from(await tf.step(f).data()), Array.from(await tf.step(f, 0.25).data()), tf.step(f).dtype];
+      }
+      const ours = await steps('tensorflow');
+      const cpu = await steps('cpu');
+      // a relu gradient through a whole conv+relu on the tensorflow backend still runs
+      await tf.setBackend('tensorflow');
+      const g = tf.grad((x) => tf.sum(tf.relu(x)))(tf.tensor([-1, 0, 2, NaN]));
+      console.log(JSON.stringify({ ours: JSON.stringify(ours), cpu: JSON.stringify(cpu), reluGrad: JSON.stringify(Array.from(await g.data())) }));`);
+    assert.equal(json.ours, json.cpu);
+    assert.equal(json.reluGrad, JSON.stringify([0, 0, 1, null]));
+  });
+
   it('conv gradients with explicit (PyTorch) padding equal the cpu backend, strides 1 and 2, kernels 1, 3 and 7, odd and even sizes', () => {
     const { json } = runSnippet(`
       const tf = await import('@tensorflow/tfjs-core');
