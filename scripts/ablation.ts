@@ -9,7 +9,6 @@
 //          a zero bias: every anchor starts at p = 0.5), each also under the paper's optimizer (no gradient
 //          clipping; Detectron's warmup, which starts at a third of the learning rate) instead of the config's
 //          (clipGradNorm 10; warmup from 1/1000 of it): the config's safeguards are what the paper did not have.
-//          Then CE without the prior under the paper's optimizer and the paper's head (no GroupNorm).
 //          A run whose loss becomes NaN or infinite is reported as diverged, at its iteration.
 // Every run starts from the same init (the config's seed) and sees the same batches. Each run lives in
 // <out>/<name>/: a checkpoint while it trains (rerunning the command resumes it), then its model, training
@@ -52,23 +51,15 @@ interface Run {
    * warmup's starting fraction of the learning rate. */
   clipGradNorm?: number | null;
   warmupFactor?: number;
-  /** false: the paper's head, without the config's GroupNorm after each subnet conv. */
-  headGroupNorm?: boolean;
 }
-type Variant = Pick<Run, 'clipGradNorm' | 'warmupFactor' | 'headGroupNorm'>;
-const run = (gamma: number, alpha: number, priorProb = 0.01, variant: Variant = {}): Run => ({ gamma, alpha, priorProb, ...variant });
+const run = (gamma: number, alpha: number, priorProb = 0.01, optim: Pick<Run, 'clipGradNorm' | 'warmupFactor'> = {}): Run =>
+  ({ gamma, alpha, priorProb, ...optim });
 /** Detectron's RetinaNet schedule, as the paper trained: no gradient clipping, warmup from a third of the lr. */
 const PAPER_OPTIM = { clipGradNorm: null, warmupFactor: 1 / 3 };
 const RUNS: Record<string, Run[]> = {
   table1b: [run(0, 0.75), run(2, 0.25)],
   gamma: [run(0, 0.75), run(0.5, 0.5), run(1, 0.25), run(2, 0.25), run(5, 0.25)],
-  table1a: [
-    run(0, 0.75), run(0, 0.75, 0.5), run(0, 0.75, 0.5, PAPER_OPTIM),
-    // GroupNorm makes each head conv's output blind to the scale of its weights, so it may be what keeps CE
-    // without the prior from diverging: the paper's head has no normalisation.
-    run(0, 0.75, 0.5, { ...PAPER_OPTIM, headGroupNorm: false }),
-    run(0, 0.75, 0.01, PAPER_OPTIM),
-  ],
+  table1a: [run(0, 0.75), run(0, 0.75, 0.5), run(0, 0.75, 0.5, PAPER_OPTIM), run(0, 0.75, 0.01, PAPER_OPTIM)],
 };
 RUNS.all = [...RUNS.gamma, ...RUNS.table1a.slice(1)];
 // Paper Table 1b (R-50, 600 px, COCO minival), AP by (gamma, alpha): ../shared/REFERENCE.md.
@@ -125,7 +116,6 @@ interface RunResult {
   divergedAt?: number;
   clipGradNorm?: number | null;
   warmupFactor?: number;
-  headGroupNorm?: boolean;
   /** Mean over logged steps, per image: positive anchors, negative anchors, negatives per positive. */
   fgPerImage: number;
   bgPerImage: number;
@@ -154,8 +144,7 @@ const runName = (r: Run): string =>
   `gamma${r.gamma}-alpha${r.alpha}` +
   (r.priorProb === 0.01 ? '' : `-prior${r.priorProb}`) +
   (r.clipGradNorm === undefined ? '' : r.clipGradNorm === null ? '-noclip' : `-clip${r.clipGradNorm}`) +
-  (r.warmupFactor === undefined ? '' : `-warmup${Number(r.warmupFactor.toFixed(2))}`) +
-  (r.headGroupNorm === false ? '-nogn' : '');
+  (r.warmupFactor === undefined ? '' : `-warmup${Number(r.warmupFactor.toFixed(2))}`);
 /** The optimizer overrides of a run, as trainer options. */
 const optimOverrides = (r: Run): Pick<Run, 'clipGradNorm' | 'warmupFactor'> => ({
   ...(r.clipGradNorm !== undefined && { clipGradNorm: r.clipGradNorm }),
@@ -175,8 +164,7 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   // Wall time and the process's CPU time (all threads): CPU time is not inflated by a pause (SIGSTOP while a
   // benchmark runs) or by other load, so it is the fairer figure to compare runs by.
   const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as TrainTime) : { wallSec: 0, cpuSec: 0 };
-  const head = { ...base.options.model.head, priorProb: r.priorProb, ...(r.headGroupNorm !== undefined && { groupNorm: r.headGroupNorm }) };
-  const model = { ...base.options.model, head };
+  const model = { ...base.options.model, head: { ...base.options.model.head, priorProb: r.priorProb } };
   const checkpointInterval = Math.max(50, Math.round(iters / 40));
   const trainer = new Trainer({
     ...base.options, ...optimOverrides(r), model, iterations: iters, gamma: r.gamma, alpha: r.alpha,
@@ -218,7 +206,6 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const batch = resolved.batchSize;
   const result: RunResult = {
     name, gamma: r.gamma, alpha: r.alpha, priorProb: r.priorProb, ...optimOverrides(r),
-    ...(r.headGroupNorm !== undefined && { headGroupNorm: r.headGroupNorm }),
     iterations: trained ? trained.iterations : lastStep,
     AP: m?.AP ?? null, AP50: m?.AP50 ?? null, AP75: m?.AP75 ?? null,
     ...(!trained && { divergedAt: lastStep + 1 }),
@@ -254,23 +241,21 @@ async function finalPhaseLoss(r: RunResult): Promise<[number, number]> {
 
 const pct = (x: number | null): string => (x === null ? '-' : (100 * x).toFixed(1)).padStart(5);
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
-/** What a run changes from the config: the optimizer's safeguards, the head's GroupNorm. */
-const variantLabel = (r: RunResult): string => {
-  const optim = r.clipGradNorm === undefined && r.warmupFactor === undefined
+/** The optimizer's safeguards of a run: the config's, or the overrides. */
+const optimLabel = (r: RunResult): string =>
+  r.clipGradNorm === undefined && r.warmupFactor === undefined
     ? 'config'
     : `clip ${r.clipGradNorm === undefined ? resolved.clipGradNorm : r.clipGradNorm ?? 'none'}, warmup ${Number((r.warmupFactor ?? resolved.warmupFactor).toFixed(3))}`;
-  return r.headGroupNorm === false ? `${optim}, no GN` : optim;
-};
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
-console.log(`variant "config": clipGradNorm ${resolved.clipGradNorm}, warmup ${resolved.warmupIters} iterations from ${resolved.warmupFactor} of the lr`);
-console.log('gamma  alpha  prior  variant                        AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
+console.log(`optimizer "config": clipGradNorm ${resolved.clipGradNorm}, warmup ${resolved.warmupIters} iterations from ${resolved.warmupFactor} of the lr`);
+console.log('gamma  alpha  prior  optimizer               AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
 for (const r of results) {
   const phase = await finalPhaseLoss(r);
   // The paper's Table 1a: alpha-balanced CE without the prior init diverges.
   const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`]?.toFixed(1) : 'diverges';
   const ap = r.divergedAt === undefined ? `${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}` : `diverged at ${r.divergedAt}`.padStart(17);
   console.log(
-    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${variantLabel(r).padEnd(30)} ${ap}  ` +
+    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(21)} ${ap}  ` +
       `${(paper ?? '-').padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
       `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${num(r.lossLastTenth)} / ${num(r.lossTenthBefore)}       ` +
       `${num(phase[0])} / ${num(phase[1])}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
