@@ -248,14 +248,14 @@ const optimLabel = (r: RunResult): string =>
     : `clip ${r.clipGradNorm === undefined ? resolved.clipGradNorm : r.clipGradNorm ?? 'none'}, warmup ${Number((r.warmupFactor ?? resolved.warmupFactor).toFixed(3))}`;
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
 console.log(`optimizer "config": clipGradNorm ${resolved.clipGradNorm}, warmup ${resolved.warmupIters} iterations from ${resolved.warmupFactor} of the lr`);
-console.log('gamma  alpha  prior  optimizer               AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
+console.log('gamma  alpha  prior  optimizer                 AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
 for (const r of results) {
   const phase = await finalPhaseLoss(r);
   // The paper's Table 1a: alpha-balanced CE without the prior init diverges.
   const paper = r.priorProb === 0.01 ? PAPER_AP[`${r.gamma}/${r.alpha}`]?.toFixed(1) : 'diverges';
   const ap = r.divergedAt === undefined ? `${pct(r.AP)} ${pct(r.AP50)} ${pct(r.AP75)}` : `diverged at ${r.divergedAt}`.padStart(17);
   console.log(
-    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(21)} ${ap}  ` +
+    `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(23)} ${ap}  ` +
       `${(paper ?? '-').padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
       `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${num(r.lossLastTenth)} / ${num(r.lossTenthBefore)}       ` +
       `${num(phase[0])} / ${num(phase[1])}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
