@@ -88,7 +88,7 @@ function conv2DBackprop(which: 'Input' | 'Filter') {
     const keep = (t: TensorInfo): TensorInfo => (made.push(t as tf.Tensor), t);
     try {
       if (which === 'Filter') {
-        const x = pads ? keep(padSpatial(b, inputs.x, pads)) : inputs.x;
+        const x = pads ? keep(padSpatial(b, inputs.x, pads, keep)) : inputs.x;
         const sizes = keep(tf.tensor1d(info.filterShape, 'int32'));
         return b.executeSingleOutput('Conv2DBackpropFilter', opAttrs, [x, sizes, inputs.dy]);
       }
@@ -106,17 +106,13 @@ function conv2DBackprop(which: 'Input' | 'Filter') {
 }
 
 /** x [N, H, W, C] padded with zeros by [top, bottom, left, right]: TensorFlow's Pad op. */
-function padSpatial(b: TfBackend, x: TensorInfo, [top, bottom, left, right]: number[]): TensorInfo {
-  const paddings = tf.tensor2d([[0, 0], [top, bottom], [left, right], [0, 0]], [4, 2], 'int32');
-  try {
-    const attrs = [
-      typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
-      typeAttr(b.binding, 'Tpaddings', b.binding.TF_INT32),
-    ];
-    return b.executeSingleOutput('Pad', attrs, [x, paddings]);
-  } finally {
-    paddings.dispose();
-  }
+function padSpatial(b: TfBackend, x: TensorInfo, [top, bottom, left, right]: number[], keep: (t: TensorInfo) => TensorInfo): TensorInfo {
+  const paddings = keep(tf.tensor2d([[0, 0], [top, bottom], [left, right], [0, 0]], [4, 2], 'int32'));
+  const attrs = [
+    typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
+    typeAttr(b.binding, 'Tpaddings', b.binding.TF_INT32),
+  ];
+  return b.executeSingleOutput('Pad', attrs, [x, paddings]);
 }
 
 /** The [N, H, W, C] window of a padded gradient that the unpadded input had: TensorFlow's Slice op. */
