@@ -71,6 +71,43 @@ interface KernelArgs {
 }
 
 /**
+ * Runs TensorFlow ops by name on the tensorflow backend and frees the intermediates it made (the tensorflow
+ * counterpart of the wasm kernels' composers in wasmGradients.ts).
+ */
+class TfComposer {
+  private readonly made: TensorInfo[] = [];
+  constructor(readonly binding: TfBinding, private readonly backend: TfBackend) {}
+  run(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: TensorInfo[]): TensorInfo {
+    const out = this.backend.executeSingleOutput(name, attrs, inputs);
+    this.made.push(out);
+    return out;
+  }
+  /** A constant input (sizes, paddings, slice bounds, a scalar). */
+  constant(values: number | number[] | number[][], dtype: 'int32' | 'float32'): TensorInfo {
+    const t = tf.tensor(values, undefined, dtype);
+    this.made.push(t);
+    return t;
+  }
+  /** Frees every intermediate except `result`. */
+  freeAllBut(result: TensorInfo | undefined): void {
+    for (const t of this.made) if (t !== result) (t as tf.Tensor).dispose();
+  }
+}
+
+/** `body`'s result; the intermediates it made are freed, also when it throws. */
+function compose(backend: unknown, body: (c: TfComposer) => TensorInfo): TensorInfo {
+  const b = backend as TfBackend;
+  const c = new TfComposer(b.binding, b);
+  let result: TensorInfo | undefined;
+  try {
+    result = body(c);
+    return result;
+  } finally {
+    c.freeAllBut(result);
+  }
+}
+
+/**
  * Conv2DBackpropInput (dx from dy and the filter) or Conv2DBackpropFilter (dW from x and dy): TensorFlow's op
  * of the same name, whose first/second input is the size of what it computes.
  */
@@ -81,49 +118,31 @@ function conv2DBackprop(which: 'Input' | 'Filter') {
     const xShape = which === 'Input' ? a.inputShape! : (inputs.x.shape as Shape4);
     const filterShape = which === 'Input' ? (inputs.filter.shape as Shape4) : a.filterShape!;
     const info = backend_util.computeConv2DInfo(xShape, filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-    const b = backend as TfBackend;
     const { padding, pads } = backpropPadding(info);
-    const opAttrs = convAttrs(b.binding, info, padding);
-    const made: tf.Tensor[] = [];
-    const keep = (t: TensorInfo): TensorInfo => (made.push(t as tf.Tensor), t);
-    try {
+    return compose(backend, (c) => {
+      const opAttrs = convAttrs(c.binding, info, padding);
       if (which === 'Filter') {
-        const x = pads ? keep(padSpatial(b, inputs.x, pads, keep)) : inputs.x;
-        const sizes = keep(tf.tensor1d(info.filterShape, 'int32'));
-        return b.executeSingleOutput('Conv2DBackpropFilter', opAttrs, [x, sizes, inputs.dy]);
+        const x = pads ? padSpatial(c, inputs.x, pads) : inputs.x;
+        return c.run('Conv2DBackpropFilter', opAttrs, [x, c.constant(info.filterShape, 'int32'), inputs.dy]);
       }
-      const [n, h, w, c] = info.inShape;
-      const padded: Shape4 = pads ? [n, h + pads[0] + pads[1], w + pads[2] + pads[3], c] : [n, h, w, c];
-      const sizes = keep(tf.tensor1d(padded, 'int32'));
-      const dx = b.executeSingleOutput('Conv2DBackpropInput', opAttrs, [sizes, inputs.filter, inputs.dy]);
-      if (!pads) return dx;
-      keep(dx);
-      return cropSpatial(b, dx, pads, info.inShape, keep);
-    } finally {
-      for (const t of made) t.dispose();
-    }
+      const [n, h, w, ch] = info.inShape;
+      const padded: Shape4 = pads ? [n, h + pads[0] + pads[1], w + pads[2] + pads[3], ch] : [n, h, w, ch];
+      const dx = c.run('Conv2DBackpropInput', opAttrs, [c.constant(padded, 'int32'), inputs.filter, inputs.dy]);
+      return pads ? cropSpatial(c, dx, pads, info.inShape) : dx;
+    });
   };
 }
 
 /** x [N, H, W, C] padded with zeros by [top, bottom, left, right]: TensorFlow's Pad op. */
-function padSpatial(b: TfBackend, x: TensorInfo, [top, bottom, left, right]: number[], keep: (t: TensorInfo) => TensorInfo): TensorInfo {
-  const paddings = keep(tf.tensor2d([[0, 0], [top, bottom], [left, right], [0, 0]], [4, 2], 'int32'));
-  const attrs = [
-    typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
-    typeAttr(b.binding, 'Tpaddings', b.binding.TF_INT32),
-  ];
-  return b.executeSingleOutput('Pad', attrs, [x, paddings]);
+function padSpatial(c: TfComposer, x: TensorInfo, [top, bottom, left, right]: number[]): TensorInfo {
+  const attrs = [typeAttr(c.binding, 'T', c.binding.TF_FLOAT), typeAttr(c.binding, 'Tpaddings', c.binding.TF_INT32)];
+  return c.run('Pad', attrs, [x, c.constant([[0, 0], [top, bottom], [left, right], [0, 0]], 'int32')]);
 }
 
 /** The [N, H, W, C] window of a padded gradient that the unpadded input had: TensorFlow's Slice op. */
-function cropSpatial(b: TfBackend, dx: TensorInfo, [top, , left]: number[], shape: Shape4, keep: (t: TensorInfo) => TensorInfo): TensorInfo {
-  const begin = keep(tf.tensor1d([0, top, left, 0], 'int32'));
-  const size = keep(tf.tensor1d(shape, 'int32'));
-  const attrs = [
-    typeAttr(b.binding, 'T', b.binding.TF_FLOAT),
-    typeAttr(b.binding, 'Index', b.binding.TF_INT32),
-  ];
-  return b.executeSingleOutput('Slice', attrs, [dx, begin, size]);
+function cropSpatial(c: TfComposer, dx: TensorInfo, [top, , left]: number[], shape: Shape4): TensorInfo {
+  const attrs = [typeAttr(c.binding, 'T', c.binding.TF_FLOAT), typeAttr(c.binding, 'Index', c.binding.TF_INT32)];
+  return c.run('Slice', attrs, [dx, c.constant([0, top, left, 0], 'int32'), c.constant(shape, 'int32')]);
 }
 
 /**
@@ -134,20 +153,13 @@ function stepKernel(fallback: KernelConfig['kernelFunc']) {
   return (args: KernelArgs): TensorInfo => {
     const { x } = args.inputs;
     if ((args.attrs as { alpha?: number }).alpha !== 0 || x.dtype !== 'float32') return fallback(args as Parameters<KernelConfig['kernelFunc']>[0]) as TensorInfo;
-    const b = args.backend as TfBackend;
-    const f32 = typeAttr(b.binding, 'T', b.binding.TF_FLOAT);
-    const made: TensorInfo[] = [];
-    const keep = (t: TensorInfo): TensorInfo => (made.push(t), t);
-    try {
-      const zero = keep(tf.scalar(0, 'float32'));
-      const nan = keep(b.executeSingleOutput('IsNan', [f32], [x]));
-      const positive = keep(b.executeSingleOutput('Greater', [f32], [x, zero]));
-      const cast = [typeAttr(b.binding, 'SrcT', b.binding.TF_BOOL), typeAttr(b.binding, 'DstT', b.binding.TF_FLOAT), { name: 'Truncate', type: b.binding.TF_ATTR_BOOL, value: false }];
-      const mask = keep(b.executeSingleOutput('Cast', cast, [positive]));
-      return b.executeSingleOutput('Select', [f32], [nan, x, mask]);
-    } finally {
-      for (const t of made) (t as tf.Tensor).dispose();
-    }
+    return compose(args.backend, (c) => {
+      const f32 = typeAttr(c.binding, 'T', c.binding.TF_FLOAT);
+      const cast = [typeAttr(c.binding, 'SrcT', c.binding.TF_BOOL), typeAttr(c.binding, 'DstT', c.binding.TF_FLOAT), { name: 'Truncate', type: c.binding.TF_ATTR_BOOL, value: false }];
+      const nan = c.run('IsNan', [f32], [x]);
+      const mask = c.run('Cast', cast, [c.run('Greater', [f32], [x, c.constant(0, 'float32')])]);
+      return c.run('Select', [f32], [nan, x, mask]);
+    });
   };
 }
 
