@@ -72,7 +72,7 @@ interface KernelArgs {
 
 /**
  * Runs TensorFlow ops by name on the tensorflow backend and frees the intermediates it made (the tensorflow
- * counterpart of the wasm kernels' composers in wasmGradients.ts).
+ * counterpart of composeWasm in wasmComposer.ts).
  */
 class TfComposer {
   private readonly made: TensorInfo[] = [];

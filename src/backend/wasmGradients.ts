@@ -16,6 +16,7 @@
 // ResizeNearestNeighborGrad, ResizeBilinearGrad, Step, Select, ...) is native on wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo, KernelBackend } from '@tensorflow/tfjs-core';
+import { composeWasm } from './wasmComposer.ts';
 
 const { backend_util } = tf;
 
@@ -346,34 +347,6 @@ export function registerCoreGradients(): void {
 // 2. Kernels the wasm backend lacks, composed from wasm kernels
 // ---------------------------------------------------------------------------------------------------------
 
-/** Runs registered wasm kernels by name and frees the intermediates it made. */
-class WasmComposer {
-  private readonly made: TensorInfo[] = [];
-  constructor(private readonly backend: KernelBackend) {}
-  run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Record<string, unknown> = {}): TensorInfo {
-    const kernel = tf.getKernel(name, 'wasm');
-    if (kernel == null) throw new Error(`wasm gradients: kernel ${name} is not registered for wasm`);
-    const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
-    this.made.push(out);
-    return out;
-  }
-  /** Frees intermediates early (keeps peak memory at one filter tap). */
-  free(...ts: TensorInfo[]): void {
-    for (const t of ts) {
-      const i = this.made.indexOf(t);
-      if (i >= 0) {
-        this.made.splice(i, 1);
-        this.backend.disposeData(t.dataId);
-      }
-    }
-  }
-  /** Frees every intermediate except `keep`, and returns it. */
-  finish(keep: TensorInfo): TensorInfo {
-    for (const t of this.made) if (t !== keep) this.backend.disposeData(t.dataId);
-    return keep;
-  }
-}
-
 /**
  * dW[kh, kw, ci, co] = sum over (n, oh, ow) of xPadded[n, oh*s + kh*d, ow*s + kw*d, ci] * dy[n, oh, ow, co]:
  * per filter tap, a strided slice of the padded input ([N*OH*OW, Ci]) transposed times dy ([N*OH*OW, Co]).
@@ -388,30 +361,30 @@ function conv2DBackpropFilterWasm({ inputs, backend, attrs }: { inputs: tf.Named
   const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const dilH = info.dilationHeight;
   const dilW = info.dilationWidth;
-  const c = new WasmComposer(backend);
-  // Pad so every tap's strided window lies inside; extra rows/cols past the window are never read.
-  const needH = (oh - 1) * sh + (kh - 1) * dilH + 1;
-  const needW = (ow - 1) * sw + (kw - 1) * dilW + 1;
-  const padBottom = Math.max(0, needH - padInfo.top - x.shape[1]);
-  const padRight = Math.max(0, needW - padInfo.left - x.shape[2]);
-  const xp = padInfo.top || padInfo.left || padBottom || padRight
-    ? c.run('PadV2', { x }, { paddings: [[0, 0], [padInfo.top, padBottom], [padInfo.left, padRight], [0, 0]], constantValue: 0 })
-    : x;
-  const dy2 = c.run('Reshape', { x: dy }, { shape: [n * oh * ow, co] });
-  const taps: TensorInfo[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const begin = [0, i * dilH, j * dilW, 0];
-      const end = [n, i * dilH + (oh - 1) * sh + 1, j * dilW + (ow - 1) * sw + 1, ci];
-      const slice = c.run('StridedSlice', { x: xp }, { begin, end, strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
-      const patches = c.run('Reshape', { x: slice }, { shape: [n * oh * ow, ci] });
-      taps.push(c.run('BatchMatMul', { a: patches, b: dy2 }, { transposeA: true, transposeB: false })); // [Ci, Co]
-      c.free(patches, slice);
+  return composeWasm(backend, (c) => {
+    // Pad so every tap's strided window lies inside; extra rows/cols past the window are never read.
+    const needH = (oh - 1) * sh + (kh - 1) * dilH + 1;
+    const needW = (ow - 1) * sw + (kw - 1) * dilW + 1;
+    const padBottom = Math.max(0, needH - padInfo.top - x.shape[1]);
+    const padRight = Math.max(0, needW - padInfo.left - x.shape[2]);
+    const xp = padInfo.top || padInfo.left || padBottom || padRight
+      ? c.run('PadV2', { x }, { paddings: [[0, 0], [padInfo.top, padBottom], [padInfo.left, padRight], [0, 0]], constantValue: 0 })
+      : x;
+    const dy2 = c.run('Reshape', { x: dy }, { shape: [n * oh * ow, co] });
+    const taps: TensorInfo[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const begin = [0, i * dilH, j * dilW, 0];
+        const end = [n, i * dilH + (oh - 1) * sh + 1, j * dilW + (ow - 1) * sw + 1, ci];
+        const slice = c.run('StridedSlice', { x: xp }, { begin, end, strides: [1, sh, sw, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+        const patches = c.run('Reshape', { x: slice }, { shape: [n * oh * ow, ci] });
+        taps.push(c.run('BatchMatMul', { a: patches, b: dy2 }, { transposeA: true, transposeB: false })); // [Ci, Co]
+        c.free(patches, slice);
+      }
     }
-  }
-  const dw = taps.length === 1 ? taps[0] : c.run('Concat', taps, { axis: 0 }); // [KH*KW*Ci, Co]
-  const out = c.run('Reshape', { x: dw }, { shape: [kh, kw, ci, co] });
-  return c.finish(out);
+    const dw = taps.length === 1 ? taps[0] : c.run('Concat', taps, { axis: 0 }); // [KH*KW*Ci, Co]
+    return c.run('Reshape', { x: dw }, { shape: [kh, kw, ci, co] });
+  });
 }
 
 /** out[s, ...] = sum of data rows whose segment id is s: one_hot(ids)^T x data, on XNNPACK's matmul. */
@@ -421,18 +394,18 @@ function unsortedSegmentSumWasm({ inputs, backend, attrs }: { inputs: tf.NamedTe
   const rows = segmentIds.shape.reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(segmentIds.shape.length);
   const cols = inner.reduce((a, b) => a * b, 1);
-  const c = new WasmComposer(backend);
-  const ids = c.run('Reshape', { x: segmentIds }, { shape: [rows] });
-  const idsInt = ids.dtype === 'int32' ? ids : c.run('Cast', { x: ids }, { dtype: 'int32' });
-  // wasm's OneHot writes int32 whatever dtype is asked for.
-  const oneHot = c.run('OneHot', { indices: idsInt }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
-  const oneHotF = c.run('Cast', { x: oneHot }, { dtype: 'float32' });
-  const oh3 = c.run('Reshape', { x: oneHotF }, { shape: [1, rows, numSegments] });
-  const xf = x.dtype === 'float32' ? x : c.run('Cast', { x }, { dtype: 'float32' });
-  const x3 = c.run('Reshape', { x: xf }, { shape: [1, rows, cols] });
-  const prod = c.run('BatchMatMul', { a: oh3, b: x3 }, { transposeA: true, transposeB: false });
-  const out = c.run('Reshape', { x: prod }, { shape: [numSegments, ...inner] });
-  return c.finish(out);
+  return composeWasm(backend, (c) => {
+    const ids = c.run('Reshape', { x: segmentIds }, { shape: [rows] });
+    const idsInt = ids.dtype === 'int32' ? ids : c.run('Cast', { x: ids }, { dtype: 'int32' });
+    // wasm's OneHot writes int32 whatever dtype is asked for.
+    const oneHot = c.run('OneHot', { indices: idsInt }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
+    const oneHotF = c.run('Cast', { x: oneHot }, { dtype: 'float32' });
+    const oh3 = c.run('Reshape', { x: oneHotF }, { shape: [1, rows, numSegments] });
+    const xf = x.dtype === 'float32' ? x : c.run('Cast', { x }, { dtype: 'float32' });
+    const x3 = c.run('Reshape', { x: xf }, { shape: [1, rows, cols] });
+    const prod = c.run('BatchMatMul', { a: oh3, b: x3 }, { transposeA: true, transposeB: false });
+    return c.run('Reshape', { x: prod }, { shape: [numSegments, ...inner] });
+  });
 }
 
 const WASM_KERNELS: KernelConfig[] = [

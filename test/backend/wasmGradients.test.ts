@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasmGradients.ts';
+import { composeWasm } from '../../src/backend/wasmComposer.ts';
 
 // Gradients computed on wasm (with the kernels registered here) against the cpu backend's own
 // Conv2DBackpropFilter / UnsortedSegmentSum and the same gradient functions, and against finite differences.
@@ -202,4 +203,29 @@ test('registerWasmGradients is idempotent and fills only missing kernels', () =>
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
   assert.ok(tf.getGradient('Conv2D'));
   assert.ok(tf.getGradient('Sum'));
+});
+
+test('a composed wasm kernel frees its intermediates, also when one of its kernels throws', async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const backend = tf.backend();
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const before = backend.numDataIds();
+  const out = composeWasm(backend, (c) => {
+    const t = c.run('Transpose', { x }, { perm: [1, 0] });
+    const r = c.run('Reshape', { x: t }, { shape: [4] });
+    return c.run('Neg', { x: r });
+  });
+  assert.equal(backend.numDataIds(), before + 1, 'only the result is left');
+  assert.deepEqual(Array.from(backend.readSync(out.dataId) as Float32Array), [-1, -3, -2, -4]);
+  backend.disposeData(out.dataId);
+  assert.throws(
+    () => composeWasm(backend, (c) => {
+      c.run('Transpose', { x }, { perm: [1, 0] });
+      return c.run('NoSuchKernel', { x });
+    }),
+    /wasm kernel composition: kernel NoSuchKernel is not registered for wasm/,
+  );
+  assert.equal(backend.numDataIds(), before, 'nothing left after the throw');
+  x.dispose();
 });

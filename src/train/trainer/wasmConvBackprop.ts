@@ -7,29 +7,14 @@
 // negative padding) falls back to the kernel that was registered before.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { composeWasm, type WasmComposer } from '../../backend/wasmComposer.ts';
 
 const { backend_util } = tf;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap };
 type KernelFn = (args: KernelArgs) => TensorInfo;
 
-class Composer {
-  private readonly made: TensorInfo[] = [];
-  constructor(private readonly backend: KernelBackend) {}
-  run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}): TensorInfo {
-    const kernel = tf.getKernel(name, 'wasm');
-    if (kernel == null) throw new Error(`wasm conv backprop: kernel ${name} is not registered for wasm`);
-    const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
-    this.made.push(out);
-    return out;
-  }
-  finish(keep: TensorInfo): TensorInfo {
-    for (const t of this.made) if (t !== keep) this.backend.disposeData(t.dataId);
-    return keep;
-  }
-}
-
 /** Zeros between the rows and columns of [N, H, W, C] (stride - 1 of them), trailing ones included. */
-function dilate(c: Composer, t: TensorInfo, sh: number, sw: number): TensorInfo {
+function dilate(c: WasmComposer, t: TensorInfo, sh: number, sw: number): TensorInfo {
   if (sh === 1 && sw === 1) return t;
   const [n, h, w, ch] = t.shape;
   const r = c.run('Reshape', { x: t }, { shape: [n, h, 1, w, 1, ch] });
@@ -38,7 +23,7 @@ function dilate(c: Composer, t: TensorInfo, sh: number, sw: number): TensorInfo 
 }
 
 /** Pads (non-negative amounts) or crops (negative) the H and W axes of an NHWC tensor. */
-function padOrCrop(c: Composer, t: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
+function padOrCrop(c: WasmComposer, t: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   let x = t;
   const crop = [top, bottom, left, right].map((v) => Math.max(0, -v));
   if (crop.some((v) => v > 0)) {
@@ -71,17 +56,17 @@ function backpropInput(fallback: KernelFn | undefined): KernelFn {
       if (!fallback) throw new Error('wasm Conv2DBackpropInput: unsupported attributes and no fallback kernel');
       return fallback(args);
     }
-    const c = new Composer(backend);
-    const d = dilate(c, dy, sh, sw); // [N, OH*sh, OW*sw, Co]
-    const top = kh - 1 - padInfo.top;
-    const left = kw - 1 - padInfo.left;
-    const bottom = H + kh - 1 - d.shape[1] - top;
-    const right = W + kw - 1 - d.shape[2] - left;
-    const xin = padOrCrop(c, d, top, bottom, left, right);
-    const flipped = c.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const wT = c.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, Co, Ci]
-    const out = c.run('Conv2D', { x: xin, filter: wT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
-    return c.finish(out);
+    return composeWasm(backend, (c) => {
+      const d = dilate(c, dy, sh, sw); // [N, OH*sh, OW*sw, Co]
+      const top = kh - 1 - padInfo.top;
+      const left = kw - 1 - padInfo.left;
+      const bottom = H + kh - 1 - d.shape[1] - top;
+      const right = W + kw - 1 - d.shape[2] - left;
+      const xin = padOrCrop(c, d, top, bottom, left, right);
+      const flipped = c.run('Reverse', { x: filter }, { dims: [0, 1] });
+      const wT = c.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, Co, Ci]
+      return c.run('Conv2D', { x: xin, filter: wT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
+    });
   };
 }
 
@@ -96,16 +81,16 @@ function backpropFilter(fallback: KernelFn | undefined): KernelFn {
       if (!fallback) throw new Error('wasm Conv2DBackpropFilter: unsupported attributes and no fallback kernel');
       return fallback(args);
     }
-    const c = new Composer(backend);
-    // Rows of the padded input the convolution reads: (OH - 1) * stride + KH.
-    const needH = (oh - 1) * sh + kh;
-    const needW = (ow - 1) * sw + kw;
-    const xp = padOrCrop(c, x, padInfo.top, needH - H - padInfo.top, padInfo.left, needW - W - padInfo.left);
-    const xT = c.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] }); // [Ci, needH, needW, N]
-    const dyT = c.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, N, Co]
-    const out = c.run('Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined }); // [Ci, KH, KW, Co]
-    const dw = c.run('Transpose', { x: out }, { perm: [1, 2, 0, 3] });
-    return c.finish(dw);
+    return composeWasm(backend, (c) => {
+      // Rows of the padded input the convolution reads: (OH - 1) * stride + KH.
+      const needH = (oh - 1) * sh + kh;
+      const needW = (ow - 1) * sw + kw;
+      const xp = padOrCrop(c, x, padInfo.top, needH - H - padInfo.top, padInfo.left, needW - W - padInfo.left);
+      const xT = c.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] }); // [Ci, needH, needW, N]
+      const dyT = c.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, N, Co]
+      const out = c.run('Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined }); // [Ci, KH, KW, Co]
+      return c.run('Transpose', { x: out }, { perm: [1, 2, 0, 3] });
+    });
   };
 }
 
