@@ -16,7 +16,7 @@
 // ResizeNearestNeighborGrad, ResizeBilinearGrad, Step, Select, ...) is native on wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo, KernelBackend } from '@tensorflow/tfjs-core';
-import { composeWasm } from './wasmComposer.ts';
+import { composeWasm } from './composer.ts';
 
 const { backend_util } = tf;
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/backend/wasmGradients.ts';
-import { composeWasm } from '../../src/backend/wasmComposer.ts';
+import { composeWasm } from '../../src/backend/composer.ts';
 
 // Gradients computed on wasm (with the kernels registered here) against the cpu backend's own
 // Conv2DBackpropFilter / UnsortedSegmentSum and the same gradient functions, and against finite differences.

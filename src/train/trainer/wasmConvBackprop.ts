@@ -7,7 +7,7 @@
 // negative padding) falls back to the kernel that was registered before.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { composeWasm, type WasmComposer } from '../../backend/wasmComposer.ts';
+import { composeWasm, type WasmComposer } from '../../backend/composer.ts';
 
 const { backend_util } = tf;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap };

@@ -1,10 +1,11 @@
-// Composes a kernel the wasm backend lacks (or runs slowly) from registered wasm kernels: runs them by name
-// and frees every intermediate it made, also when a kernel throws. Used by the wasm gradient kernels
-// (wasmGradients.ts) and the XNNPACK conv gradients (train/trainer/wasmConvBackprop.ts).
+// Kernels composed from other kernels: a composer runs them and frees every intermediate it made, also when
+// one throws. WasmComposer runs registered wasm kernels by name (the wasm gradient kernels in
+// wasmGradients.ts, the XNNPACK conv gradients in train/trainer/wasmConvBackprop.ts); tensorflowKernels.ts
+// has the tensorflow backend's.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
-export class WasmComposer {
+export class WasmComposer implements Composer {
   private readonly made: TensorInfo[] = [];
   constructor(private readonly backend: KernelBackend) {}
   run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Record<string, unknown> = {}): TensorInfo {
@@ -31,9 +32,13 @@ export class WasmComposer {
   }
 }
 
-/** `body`'s result; the intermediates it made are freed, also when it throws. */
-export function composeWasm(backend: KernelBackend, body: (c: WasmComposer) => TensorInfo): TensorInfo {
-  const c = new WasmComposer(backend);
+/** What a composer must do at the end: free what it made, except the result. */
+export interface Composer {
+  freeAllBut(result: TensorInfo | undefined): void;
+}
+
+/** `body`'s result; the intermediates `c` made are freed, also when `body` throws. */
+export function composeWith<C extends Composer>(c: C, body: (c: C) => TensorInfo): TensorInfo {
   let result: TensorInfo | undefined;
   try {
     result = body(c);
@@ -41,4 +46,9 @@ export function composeWasm(backend: KernelBackend, body: (c: WasmComposer) => T
   } finally {
     c.freeAllBut(result);
   }
+}
+
+/** `body`'s result, composed from wasm kernels on `backend`. */
+export function composeWasm(backend: KernelBackend, body: (c: WasmComposer) => TensorInfo): TensorInfo {
+  return composeWith(new WasmComposer(backend), body);
 }
