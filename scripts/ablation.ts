@@ -12,12 +12,15 @@
 //          A run whose loss becomes NaN or infinite is reported as diverged, at its iteration.
 // Every run starts from the same init (the config's seed) and sees the same batches. Each run lives in
 // <out>/<name>/: a checkpoint while it trains (rerunning the command resumes it), then its model, training
-// log and result.json; finished runs are not run again, so the command is resumable as a whole.
+// log (log.jsonl), every step's loss (steps.txt) and result.json; finished runs are not run again, so the
+// command is resumable as a whole. With --out under docs/ablation-runs/, git keeps everything but the
+// checkpoint and the model (.gitignore), so a fresh clone skips the finished runs and reports them.
 // --report-only prints the table of the finished runs and trains nothing.
 // Prints per run COCO AP / AP50 / AP75 on the first --val held-out images, the paper's AP, the negatives
 // per positive anchor per image (the imbalance), whether the loss plateaued (mean loss of the last tenth of
-// the run vs the tenth before) and the training time.
-import { existsSync } from 'node:fs';
+// the run vs the tenth before; the halves of the last learning-rate phase and the loss's trend over it) and
+// the training time.
+import { appendFileSync, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -161,6 +164,8 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   await mkdir(dir, { recursive: true });
   const checkpointDir = join(dir, 'checkpoint');
   const timePath = join(dir, 'train-seconds.json');
+  // Every step's loss (the log has one step in logInterval): the plateau test's sample.
+  const stepsPath = join(dir, 'steps.txt');
   // Wall time and the process's CPU time (all threads): CPU time is not inflated by a pause (SIGSTOP while a
   // benchmark runs) or by other load, so it is the fairer figure to compare runs by.
   const before = existsSync(timePath) ? (JSON.parse(await readFile(timePath, 'utf8')) as TrainTime) : { wallSec: 0, cpuSec: 0 };
@@ -183,8 +188,9 @@ async function trainAndScore(r: Run): Promise<RunResult> {
   const trained = await trainer
     .run({
       resume,
-      onStep: (it) => {
+      onStep: (it, r) => {
         lastStep = it;
+        appendFileSync(stepsPath, `${it} ${r.loss}\n`);
         if (it % checkpointInterval === 0) void writeFile(timePath, JSON.stringify(spent()));
       },
     })
@@ -227,20 +233,48 @@ for (const r of runs) {
   results.push(await trainAndScore(r));
 }
 
+/** Every step's loss of a run (iteration -> loss; a resumed run rewrites the steps after its checkpoint). */
+async function readSteps(path: string): Promise<{ iteration: number; loss: number }[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const byIter = new Map<number, number>();
+  for (const line of text.split('\n')) if (line.trim()) { const [it, loss] = line.split(' ').map(Number); byIter.set(it, loss); }
+  return [...byIter].map(([iteration, loss]) => ({ iteration, loss })).sort((a, b) => a.iteration - b.iteration);
+}
+
+/** Least-squares slope of y over x and its standard error. */
+function slope(points: { x: number; y: number }[]): { slope: number; se: number } {
+  const n = points.length;
+  const mx = mean(points.map((p) => p.x));
+  const my = mean(points.map((p) => p.y));
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  const b = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx;
+  const rss = points.reduce((a, p) => a + (p.y - my - b * (p.x - mx)) ** 2, 0);
+  return { slope: b, se: Math.sqrt(rss / (n - 2) / sxx) };
+}
+
 /**
- * Mean logged loss over the first and the second half of the run's last learning-rate phase (after the last
- * milestone): the loss of the last tenth vs the tenth before straddles that drop, which lowers the loss even
- * at convergence, so this is the plateau test at one learning rate.
+ * The plateau test at one learning rate, over the run's last learning-rate phase (after the last milestone; the
+ * last tenth vs the tenth before straddles that drop, which lowers the loss even at convergence): the mean loss
+ * of its first and second half, and the loss's least-squares trend per 1000 iterations with its standard error,
+ * as a fraction of the phase's mean loss. From every step's loss when the run recorded them (steps.txt), else
+ * from the logged steps (one in logInterval), which are noisier; `steps` says which.
  */
-async function finalPhaseLoss(r: RunResult): Promise<[number, number]> {
+async function finalPhaseLoss(r: RunResult): Promise<{ halves: [number, number]; trend: number; trendSe: number; steps: number }> {
   const from = Math.round(Math.max(...resolved.milestones) * r.iterations);
-  const phase = (await readLog(join(runDir(r.name), 'log.jsonl'))).filter((l) => l.iteration > from);
+  const steps = (await readSteps(join(runDir(r.name), 'steps.txt'))).filter((l) => l.iteration > from && l.iteration <= r.iterations);
+  const phase = steps.length === r.iterations - from ? steps : (await readLog(join(runDir(r.name), 'log.jsonl'))).filter((l) => l.iteration > from);
   const half = Math.floor(phase.length / 2);
-  return [mean(phase.slice(0, half).map((l) => l.loss)), mean(phase.slice(half).map((l) => l.loss))];
+  const m = mean(phase.map((l) => l.loss));
+  const t = slope(phase.map((l) => ({ x: l.iteration, y: l.loss })));
+  return {
+    halves: [mean(phase.slice(0, half).map((l) => l.loss)), mean(phase.slice(half).map((l) => l.loss))],
+    trend: (1000 * t.slope) / m, trendSe: (1000 * t.se) / m, steps: phase.length,
+  };
 }
 
 const pct = (x: number | null): string => (x === null ? '-' : (100 * x).toFixed(1)).padStart(5);
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+const signedPct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 /** The optimizer's safeguards of a run: the config's, or the overrides. */
 const optimLabel = (r: RunResult): string =>
   r.clipGradNorm === undefined && r.warmupFactor === undefined
@@ -248,7 +282,7 @@ const optimLabel = (r: RunResult): string =>
     : `clip ${r.clipGradNorm === undefined ? resolved.clipGradNorm : r.clipGradNorm ?? 'none'}, warmup ${Number((r.warmupFactor ?? resolved.warmupFactor).toFixed(3))}`;
 console.log(`focal loss ablation: ${iters} iterations x ${base.options.batchSize} images from ${values.config} on ${describeBackend(choice)}; AP on ${gt.images.length} held-out images`);
 console.log(`optimizer "config": clipGradNorm ${resolved.clipGradNorm}, warmup ${resolved.warmupIters} iterations from ${resolved.warmupFactor} of the lr`);
-console.log('gamma  alpha  prior  optimizer                 AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half    wall   CPU');
+console.log('gamma  alpha  prior  optimizer                 AP  AP50  AP75  paper AP  fg/img   bg/img  neg:pos  loss last/prev 10%  final lr 1st/2nd half  trend per 1000 it (steps)    wall   CPU');
 for (const r of results) {
   const phase = await finalPhaseLoss(r);
   // The paper's Table 1a: alpha-balanced CE without the prior init diverges.
@@ -258,6 +292,7 @@ for (const r of results) {
     `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(23)} ${ap}  ` +
       `${(paper ?? '-').padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
       `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${num(r.lossLastTenth)} / ${num(r.lossTenthBefore)}       ` +
-      `${num(phase[0])} / ${num(phase[1])}  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
+      `${num(phase.halves[0])} / ${num(phase.halves[1])}  ${signedPct(phase.trend)} +- ${(100 * phase.trendSe).toFixed(1)}% (${phase.steps})`.padEnd(48) +
+      `  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
   );
 }
