@@ -133,13 +133,22 @@ interface RunResult {
 
 interface TrainTime { wallSec: number; cpuSec: number }
 
-async function readLog(path: string): Promise<LogRecord[]> {
+/**
+ * A run's per-iteration records, one per line, in iteration order. A resumed run appends to the same file from
+ * its checkpoint on: the last record of each iteration is kept.
+ */
+async function readRecords<T extends { iteration: number }>(path: string, parse: (line: string) => T): Promise<T[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  // A resumed run appends to the same log: keep the last record of each iteration.
-  const byIter = new Map<number, LogRecord>();
-  for (const line of text.split('\n')) if (line.trim()) { const r = JSON.parse(line) as LogRecord; byIter.set(r.iteration, r); }
+  const byIter = new Map<number, T>();
+  for (const line of text.split('\n')) if (line.trim()) { const r = parse(line); byIter.set(r.iteration, r); }
   return [...byIter.values()].sort((a, b) => a.iteration - b.iteration);
 }
+
+/** The trainer's log (log.jsonl: one step in logInterval). */
+const readLog = (path: string): Promise<LogRecord[]> => readRecords(path, (line) => JSON.parse(line) as LogRecord);
+/** Every step's loss (steps.txt: "iteration loss" lines). */
+const readSteps = (path: string): Promise<{ iteration: number; loss: number }[]> =>
+  readRecords(path, (line) => { const [iteration, loss] = line.split(' ').map(Number); return { iteration, loss }; });
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
@@ -233,14 +242,6 @@ for (const r of runs) {
   results.push(await trainAndScore(r));
 }
 
-/** Every step's loss of a run (iteration -> loss; a resumed run rewrites the steps after its checkpoint). */
-async function readSteps(path: string): Promise<{ iteration: number; loss: number }[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const byIter = new Map<number, number>();
-  for (const line of text.split('\n')) if (line.trim()) { const [it, loss] = line.split(' ').map(Number); byIter.set(it, loss); }
-  return [...byIter].map(([iteration, loss]) => ({ iteration, loss })).sort((a, b) => a.iteration - b.iteration);
-}
-
 /** Least-squares slope of y over x and its standard error. */
 function slope(points: { x: number; y: number }[]): { slope: number; se: number } {
   const n = points.length;
@@ -274,7 +275,8 @@ async function finalPhaseLoss(r: RunResult): Promise<{ halves: [number, number];
 
 const pct = (x: number | null): string => (x === null ? '-' : (100 * x).toFixed(1)).padStart(5);
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const signedPct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+const percent = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
+const signedPct = (x: number): string => `${Number.isFinite(x) && x >= 0 ? '+' : ''}${percent(x)}`;
 /** The optimizer's safeguards of a run: the config's, or the overrides. */
 const optimLabel = (r: RunResult): string =>
   r.clipGradNorm === undefined && r.warmupFactor === undefined
@@ -292,7 +294,7 @@ for (const r of results) {
     `${String(r.gamma).padEnd(6)} ${String(r.alpha).padEnd(6)} ${String(r.priorProb).padEnd(6)} ${optimLabel(r).padEnd(23)} ${ap}  ` +
       `${(paper ?? '-').padStart(8)}  ${r.fgPerImage.toFixed(1).padStart(6)} ${Math.round(r.bgPerImage).toString().padStart(8)} ` +
       `${Math.round(r.negPerPos).toString().padStart(7)}:1  ${num(r.lossLastTenth)} / ${num(r.lossTenthBefore)}       ` +
-      `${num(phase.halves[0])} / ${num(phase.halves[1])}  ${signedPct(phase.trend)} +- ${(100 * phase.trendSe).toFixed(1)}% (${phase.steps})`.padEnd(48) +
+      `${num(phase.halves[0])} / ${num(phase.halves[1])}  ${signedPct(phase.trend)} +- ${percent(phase.trendSe)} (${phase.steps})`.padEnd(48) +
       `  ${(r.trainSec / 60).toFixed(0).padStart(6)} min ${(r.trainCpuSec / 60).toFixed(0).padStart(5)} min`,
   );
 }

@@ -5,6 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
+/** What a composer must do at the end: free what it made, except the result. */
+export interface Composer {
+  freeAllBut(result: TensorInfo | undefined): void;
+}
+
 export class WasmComposer implements Composer {
   private readonly made: TensorInfo[] = [];
   constructor(private readonly backend: KernelBackend) {}
@@ -30,11 +35,6 @@ export class WasmComposer implements Composer {
     for (const t of this.made) if (t !== result) this.backend.disposeData(t.dataId);
     this.made.length = 0;
   }
-}
-
-/** What a composer must do at the end: free what it made, except the result. */
-export interface Composer {
-  freeAllBut(result: TensorInfo | undefined): void;
 }
 
 /** `body`'s result; the intermediates `c` made are freed, also when `body` throws. */
